@@ -1,0 +1,107 @@
+"""The end of the check-in: which it sounds like, why, what helps, a summary.
+
+Thin glue over ``triage.assessment.assess``; the wording comes from
+``check_in_texts.yml`` and the care advice for the level is the domain's
+``utter_care_advice`` (the rule after this action sends it).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import texts
+from actions.symptom_check import ALL_QUESTIONS, SKIPPED
+from triage.assessment import Assessment, assess
+from triage.corrections import parse_correction
+
+
+def answers_from(tracker: Tracker) -> Dict[Text, Any]:
+    """The check-in's answers as ``assess`` expects them (skipped -> None)."""
+    answers: Dict[Text, Any] = {}
+    for slot in ALL_QUESTIONS:
+        value = tracker.get_slot(slot)
+        answers[slot] = None if value == SKIPPED else value
+    answers["red_flag_reasons"] = list(tracker.get_slot("red_flags_seen") or [])
+    return answers
+
+
+def summary_lines(answers: Dict[Text, Any], result: Assessment) -> List[Text]:
+    labels = texts.texts()["summary"]
+    lines = []
+    for slot in ALL_QUESTIONS:
+        if answers.get(slot) is not None:
+            lines.append(f"- {labels[slot]}: {texts.value_words(answers[slot])}")
+    if answers.get("red_flag_reasons"):
+        lines.append(
+            f"- {labels['red_flag_reasons']}: {texts.value_words(answers['red_flag_reasons'])}"
+        )
+    lines.append(f"- {labels['likely']}: {result.likely}")
+    lines.append(f"- {labels['level']}: {texts.value_words(result.level)}")
+    return lines
+
+
+class ActionAssessSymptoms(Action):
+    """Tell spasm from twitch with the deciding answers; set the triage level."""
+
+    def name(self) -> Text:
+        return "action_assess_symptoms"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        words = texts.texts()
+        answers = answers_from(tracker)
+        result = assess(answers)
+
+        factors = texts.join_words(texts.phrase("factors", f) for f in result.deciding_factors)
+        sentence = words["likely"][result.likely].format(factors=factors or words["no_factors"])
+        dispatcher.utter_message(text=f"{words['intro']} {sentence}")
+        if result.tips:
+            tips = texts.join_words(texts.phrase("tips", t) for t in result.tips)
+            dispatcher.utter_message(text=words["tips_intro"].format(tips=tips))
+        summary = "\n".join([words["summary_intro"], *summary_lines(answers, result)])
+        dispatcher.utter_message(text=summary)
+        dispatcher.utter_message(
+            json_message={
+                "assessment": {
+                    "likely": result.likely,
+                    "deciding_factors": list(result.deciding_factors),
+                    "tips": list(result.tips),
+                    "answers": {k: v for k, v in answers.items() if v not in (None, [])},
+                    "is_diagnosis": False,
+                }
+            }
+        )
+        return [
+            SlotSet("triage_level", result.level),
+            SlotSet("triage_reasons", list(result.reasons)),
+        ]
+
+
+class ActionApplyCorrection(Action):
+    """After the assessment: "actually it does hurt" -> update, assess again."""
+
+    def name(self) -> Text:
+        return "action_apply_correction"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        words = texts.texts()
+        if all(tracker.get_slot(slot) is None for slot in ALL_QUESTIONS):
+            dispatcher.utter_message(text=words["nothing_to_assess"])
+            return []
+        updates = parse_correction(
+            tracker.latest_message.get("text") or "",
+            tracker.latest_message.get("entities", []),
+        )
+        if not updates:
+            dispatcher.utter_message(text=words["nothing_to_correct"])
+            return []
+        dispatcher.utter_message(text=words["correction_noted"])
+        events: List[EventType] = [SlotSet(slot, value) for slot, value in updates.items()]
+        return events + [FollowupAction("action_assess_symptoms")]

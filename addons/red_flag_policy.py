@@ -1,0 +1,163 @@
+"""Dialogue policy: escalate to care advice the moment a red flag appears.
+
+Runs with the highest priority in the Rasa server, so emergency advice never
+depends on the intent classifier, on the training stories or on the action
+server. It reads the ``red_flag`` entities that ``RedFlagDetector`` put on the
+latest user message and drives the turn:
+
+1. ``utter_care_advice``, after setting ``triage_level`` (the highest level
+   among the reasons, from ``triage/rules.yml``) and ``triage_reasons``: the
+   response has one variation per level and a custom payload carrying both;
+2. emergency: the check-in stops (``action_deactivate_loop``) and the bot
+   listens. Any other level: an active check-in continues with its next
+   question; outside it, what the message asked for still happens (a symptom
+   report starts the check-in, a question is answered: ``follow_up_actions``).
+
+Example: mid-form "I can't breathe" -> utter_care_advice (emergency),
+action_deactivate_loop, action_listen.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_DEACTIVATE_LOOP_NAME, ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from triage.rules import highest_level, load_rules
+
+RED_FLAG_ENTITY = "red_flag"
+EMERGENCY = "emergency"
+CHECK_IN_START_ACTION = "action_start_symptom_check"
+TRIAGE_LEVEL_SLOT = "triage_level"
+TRIAGE_REASONS_SLOT = "triage_reasons"
+
+
+def actions_since_last_user_message(tracker: DialogueStateTracker) -> List[Text]:
+    """Names of the actions run after the latest user message, oldest first."""
+    actions: List[Text] = []
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, ActionExecuted) and event.action_name:
+            actions.append(event.action_name)
+    return list(reversed(actions))
+
+
+def red_flag_reasons(tracker: DialogueStateTracker) -> List[Text]:
+    """Reason codes on the latest user message, in detection order, no repeats."""
+    reasons: List[Text] = []
+    for entity in tracker.latest_message.entities if tracker.latest_message else []:
+        if entity.get("entity") == RED_FLAG_ENTITY and entity.get("value") not in reasons:
+            reasons.append(entity["value"])
+    return reasons
+
+
+@DefaultV1Recipe.register(
+    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=False
+)
+class RedFlagPolicy(Policy):
+    """Deterministic escalation; see the module docstring."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "priority": 7,  # above RulePolicy (6): a red flag wins over a form
+            # One response with a variation per triage level (slot triage_level).
+            "care_response": "utter_care_advice",
+            # Outside a check-in, after non-emergency advice, what the message
+            # itself asked for still happens (intent -> action); else listen.
+            "follow_up_actions": {
+                "report_symptom": "action_start_symptom_check",
+                "request_symptom_check": "action_start_symptom_check",
+                "correct_answer": "action_apply_correction",
+                "faq": "utter_faq",
+            },
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Optional[Any] = None,
+    ) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        load_rules()  # fail at start-up, not mid-conversation, if rules.yml is broken
+
+    def train(
+        self,
+        training_trackers: List[TrackerWithCachedStates],
+        domain: Domain,
+        **kwargs: Any,
+    ) -> Resource:
+        # Nothing to learn: the rules are data in triage/rules.yml.
+        return self._resource
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        reasons = red_flag_reasons(tracker)
+        if not reasons:
+            return self._abstain(domain)
+
+        level = highest_level(reasons)
+        care_response = self.config["care_response"]
+        done = actions_since_last_user_message(tracker)
+
+        if not done:
+            return self._predict(
+                care_response,
+                domain,
+                events=[
+                    SlotSet(TRIAGE_LEVEL_SLOT, level),
+                    SlotSet(TRIAGE_REASONS_SLOT, reasons),
+                ],
+            )
+        if done == [care_response]:
+            if level == EMERGENCY:
+                if tracker.active_loop_name:
+                    return self._predict(ACTION_DEACTIVATE_LOOP_NAME, domain)
+                return self._predict(ACTION_LISTEN_NAME, domain)
+            if tracker.active_loop_name:
+                # RulePolicy's loop happy path asks the form's next question.
+                return self._abstain(domain)
+            intent = tracker.latest_message.intent.get("name")
+            follow_up = self.config["follow_up_actions"].get(intent)
+            return self._predict(follow_up or ACTION_LISTEN_NAME, domain)
+        if len(done) == 2 and done[0] == care_response:
+            if done[1] == CHECK_IN_START_ACTION:
+                # The rule "A started check-in runs the form" takes it from here.
+                return self._abstain(domain)
+            if done[1] in self.config["follow_up_actions"].values():
+                return self._predict(ACTION_LISTEN_NAME, domain)
+        if done == [care_response, ACTION_DEACTIVATE_LOOP_NAME]:
+            return self._predict(ACTION_LISTEN_NAME, domain)
+        return self._abstain(domain)
+
+    def _predict(
+        self, action_name: Text, domain: Domain, events: Optional[List[Any]] = None
+    ) -> PolicyPrediction:
+        # is_no_user_prediction: RulePolicy marks an active form's "happy path"
+        # that way, and the ensemble then only compares such predictions. Ours
+        # must be among them to interrupt a form.
+        return self._prediction(
+            confidence_scores_for(action_name, 1.0, domain),
+            optional_events=events,
+            is_no_user_prediction=True,
+        )
+
+    def _abstain(self, domain: Domain) -> PolicyPrediction:
+        return self._prediction(self._default_predictions(domain))

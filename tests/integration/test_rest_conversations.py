@@ -1,0 +1,162 @@
+"""Whole conversations over the REST channel against the real servers.
+
+The servers are started the way `make run` starts them (scripts/run.sh), on
+free ports with their own SQLite file. Each test uses its own sender id.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from tests.conftest import texts
+
+pytestmark = pytest.mark.slow
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def custom(messages: List[dict], key: str) -> Optional[Dict[str, Any]]:
+    """The first custom payload in a reply that has ``key`` (e.g. "triage")."""
+    for message in messages:
+        payload = message.get("custom")
+        if isinstance(payload, dict) and key in payload:
+            return payload[key]
+    return None
+
+
+def button_payload(messages: List[dict], title_part: str) -> str:
+    for message in messages:
+        for button in message.get("buttons", []) or []:
+            if title_part.lower() in button["title"].lower():
+                return button["payload"]
+    raise AssertionError(f"no button like {title_part!r} in {json.dumps(messages)[:500]}")
+
+
+def test_smoke_a_question_gets_the_answer(servers):
+    reply = servers.send(new_sender(), "What is the difference between a spasm and a twitch?")
+    answer = texts(reply).lower()
+    assert "spasm" in answer and "twitch" in answer
+    assert reply[0].get("buttons"), "answers end with a next step"
+
+
+def test_greeting_says_not_a_doctor_and_emergency_number(servers):
+    reply = texts(servers.send(new_sender(), "hello"))
+    assert "not a doctor" in reply
+    assert "emergency number" in reply
+
+
+def test_red_flag_in_the_first_message_escalates_in_the_same_reply(servers):
+    reply = servers.send(new_sender(), "my neck is cramping and I can't breathe properly")
+    assert "emergency number" in reply[0]["text"], "the emergency advice comes first"
+    triage = custom(reply, "triage")
+    assert triage == {"level": "emergency", "reasons": ["breathing_difficulty"]}
+
+
+def test_negated_red_flag_does_not_escalate(servers):
+    reply = servers.send(new_sender(), "no trouble breathing, my eyelid just keeps twitching")
+    assert custom(reply, "triage") is None
+    assert "call your local emergency number now" not in texts(reply).lower()
+
+
+def test_calf_cramp_check_in_ends_with_assessment_and_triage(servers):
+    sender = new_sender()
+    reply = servers.send(sender, "I get painful cramps in my calf at night")
+    # body part came with the first message, so the first question is the duration
+    assert "how long does one episode last" in texts(reply)
+    answers = [
+        "about five minutes",          # episode_duration
+        "yes it hurts, but it's bearable",  # pain_level -> mild
+        "yes",                          # stiffness
+        "yes I can't straighten my leg",  # limited_motion
+        "no",                           # visible_movement
+        "no",                           # weakness
+        "a few days",                   # ongoing_for
+        "no",                           # multiple_places
+        "after running",                # triggers
+    ]
+    for answer in answers:
+        reply = servers.send(sender, answer)
+    assessment = custom(reply, "assessment")
+    triage = custom(reply, "triage")
+    assert assessment is not None, texts(reply)
+    assert assessment["likely"] == "spasm"
+    assert assessment["is_diagnosis"] is False
+    assert triage == {"level": "self_care", "reasons": []}
+    said = texts(reply)
+    assert "not a diagnosis" in said
+    assert "spasm" in said
+
+
+def test_eyelid_twitch_with_buttons(servers):
+    sender = new_sender()
+    reply = servers.send(sender, "my eyelid keeps twitching")
+    for title in ["A few seconds", "No pain", "No", "No", "Yes", "No", "Days", "No, just there", "Caffeine"]:
+        reply = servers.send(sender, button_payload(reply, title))
+    assessment = custom(reply, "assessment")
+    assert assessment["likely"] == "twitch", texts(reply)
+    assert "less_caffeine" in assessment["tips"]
+    assert custom(reply, "triage")["level"] == "self_care"
+
+
+def test_red_flag_mid_check_in_stops_it_with_emergency_advice(servers):
+    sender = new_sender()
+    servers.send(sender, "can you check my symptoms?")
+    reply = servers.send(sender, "my chest and now I have chest pain and feel faint")
+    assert "emergency number" in reply[0]["text"]
+    assert custom(reply, "triage")["level"] == "emergency"
+    # the check-in stopped: a question is answered, not taken as an answer
+    after = texts(servers.send(sender, "what is a muscle twitch?")).lower()
+    assert "twitch" in after
+    assert "how long does one episode last" not in after
+
+
+def test_severe_pain_mid_check_in_gives_urgent_advice_and_carries_on(servers):
+    sender = new_sender()
+    reply = servers.send(sender, "my calf cramps")
+    reply = servers.send(sender, "a few minutes")
+    assert "Does it hurt?" in texts(reply)
+    reply = servers.send(sender, "the pain is unbearable")
+    assert custom(reply, "triage") == {"level": "urgent", "reasons": ["severe_pain"]}
+    assert "doctor today" in texts(reply)
+    assert "tight or stiff" in texts(reply), "the check-in goes on with the next question"
+
+
+def test_faq_mid_check_in_is_answered_then_the_question_is_asked_again(servers):
+    sender = new_sender()
+    servers.send(sender, "my calf cramps")
+    reply = texts(servers.send(sender, "what causes muscle cramps?"))
+    assert "how long does one episode last" in reply
+
+
+def test_stop_mid_check_in(servers):
+    sender = new_sender()
+    servers.send(sender, "check my symptoms")
+    reply = texts(servers.send(sender, "stop"))
+    assert "stopped the symptom check" in reply
+
+
+def test_nonsense_answer_is_reasked_with_why_then_skip_is_offered(servers):
+    sender = new_sender()
+    servers.send(sender, "my calf cramps")
+    first = servers.send(sender, "purple elephant")
+    assert "twitches are usually over in seconds" in texts(first)
+    second = servers.send(sender, "banana")
+    assert button_payload(second, "Skip this question")
+    reply = servers.send(sender, button_payload(second, "Skip this question"))
+    assert "Does it hurt?" in texts(reply)
+
+
+def test_correction_after_the_assessment_recomputes_it(servers):
+    sender = new_sender()
+    reply = servers.send(sender, "my eyelid keeps twitching")
+    for title in ["A few seconds", "No pain", "No", "No", "Yes", "No", "Days", "No, just there", "Nothing"]:
+        reply = servers.send(sender, button_payload(reply, title))
+    assert custom(reply, "assessment")["likely"] == "twitch"
+    reply = servers.send(sender, "actually it has been going on for over a month")
+    assert custom(reply, "triage")["level"] == "routine", texts(reply)
+    assert "persistent_or_frequent" in custom(reply, "triage")["reasons"]

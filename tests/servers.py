@@ -1,0 +1,113 @@
+"""Start the real action server and Rasa server the way `make run` does.
+
+Each `AssistantServers` gets its own free ports and its own SQLite file, so
+tests can run beside a developer's `make run`. Used by tests/conftest.py.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class AssistantServers:
+    """`scripts/run.sh` on free ports; `.rest_url` is the REST webhook."""
+
+    def __init__(self, workdir: Path, env: Optional[Dict[str, str]] = None) -> None:
+        self.workdir = workdir
+        self.rasa_port = free_port()
+        self.action_port = free_port()
+        self.db_path = workdir / "conversations.db"
+        self.log_path = workdir / "servers.log"
+        self.extra_env = env or {}
+        self.process: Optional[subprocess.Popen] = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    @property
+    def rest_url(self) -> str:
+        return f"{self.base_url}/webhooks/rest/webhook"
+
+    def environment(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update(
+            RASA_PORT=str(self.rasa_port),
+            ACTION_PORT=str(self.action_port),
+            ACTION_SERVER_URL=f"http://localhost:{self.action_port}/webhook",
+            TRACKER_SQLITE_PATH=str(self.db_path),
+            MODEL=str(MODEL),
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            SQLALCHEMY_SILENCE_UBER_WARNING="1",
+        )
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 300) -> "AssistantServers":
+        log = open(self.log_path, "ab")
+        # Own process group, so stop() ends run.sh and both servers it started.
+        self.process = subprocess.Popen(
+            [str(ROOT / "scripts" / "run.sh")],
+            cwd=ROOT,
+            env=self.environment(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"servers exited early; log:\n{self.log_tail()}")
+            if self._ready():
+                return self
+            time.sleep(1)
+        self.stop()
+        raise RuntimeError(f"servers not ready after {timeout}s; log:\n{self.log_tail()}")
+
+    def _ready(self) -> bool:
+        try:
+            rasa = requests.get(f"{self.base_url}/webhooks/rest/", timeout=2)
+            actions = requests.get(f"http://localhost:{self.action_port}/health", timeout=2)
+            return rasa.ok and actions.ok
+        except requests.RequestException:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def log_tail(self, lines: int = 60) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def send(self, sender: str, message: str, timeout: float = 60) -> List[dict]:
+        """POST one message to the REST channel; return the bot's messages."""
+        response = requests.post(
+            self.rest_url, json={"sender": sender, "message": message}, timeout=timeout
+        )
+        response.raise_for_status()
+        return response.json()

@@ -1,0 +1,131 @@
+"""RedFlagPolicy on trackers built from events, with the project's real domain.
+
+These run without a trained model: the policy has nothing to learn.
+"""
+from __future__ import annotations
+
+from typing import List, Optional
+
+import pytest
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    Event,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from addons.red_flag_policy import RedFlagPolicy
+
+
+@pytest.fixture(scope="module")
+def policy(tmp_path_factory) -> RedFlagPolicy:
+    storage = LocalModelStorage(tmp_path_factory.mktemp("storage"))
+    context = ExecutionContext(GraphSchema({}), "test")
+    return RedFlagPolicy.create(
+        {**RedFlagPolicy.get_default_config()}, storage, Resource("policy"), context
+    )
+
+
+def user(intent: str, red_flags: List[str] = (), text: str = "...") -> UserUttered:
+    entities = [{"entity": "red_flag", "value": r} for r in red_flags]
+    return UserUttered(text, {"name": intent, "confidence": 1.0}, entities)
+
+
+def tracker_of(domain, events: List[Event]) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("someone", [ActionExecuted(ACTION_LISTEN_NAME), *events], domain.slots)
+
+
+def predicted(prediction: PolicyPrediction, domain) -> Optional[str]:
+    if max(prediction.probabilities) == 0:
+        return None
+    return domain.action_names_or_texts[prediction.max_confidence_index]
+
+
+FORM = [ActionExecuted("symptom_check_form"), ActiveLoop("symptom_check_form"), SlotSet("requested_slot", "pain_level")]
+
+
+def test_abstains_without_red_flags(policy, domain):
+    tracker = tracker_of(domain, [user("faq")])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
+
+
+@pytest.mark.parametrize(
+    "reasons, level",
+    [
+        (["breathing_difficulty"], "emergency"),
+        (["severe_pain", "chest_pain"], "emergency"),
+        (["severe_pain"], "urgent"),
+        (["muscle_weakness", "persistent_or_frequent"], "urgent"),
+        (["appearance_change"], "routine"),
+    ],
+)
+def test_first_action_is_the_care_advice_with_level_and_reasons(policy, domain, reasons, level):
+    tracker = tracker_of(domain, [user("faq", reasons)])
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    assert predicted(prediction, domain) == "utter_care_advice"
+    # it must be able to win against a form's "happy path" prediction
+    assert prediction.is_no_user_prediction
+    assert prediction.max_confidence == 1.0
+    slots = {e.key: e.value for e in prediction.optional_events}
+    assert slots == {"triage_level": level, "triage_reasons": reasons}
+
+
+def test_emergency_mid_check_in_stops_the_form_then_listens(policy, domain):
+    events = [*FORM, user("inform", ["breathing_difficulty"]), ActionExecuted("utter_care_advice")]
+    tracker = tracker_of(domain, events)
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == "action_deactivate_loop"
+    tracker.update(ActionExecuted("action_deactivate_loop"))
+    tracker.update(ActiveLoop(None))
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == ACTION_LISTEN_NAME
+
+
+def test_urgent_mid_check_in_lets_the_form_continue(policy, domain):
+    events = [*FORM, user("inform", ["severe_pain"]), ActionExecuted("utter_care_advice")]
+    tracker = tracker_of(domain, events)
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
+
+
+@pytest.mark.parametrize(
+    "intent, follow_up",
+    [
+        ("report_symptom", "action_start_symptom_check"),
+        ("request_symptom_check", "action_start_symptom_check"),
+        ("correct_answer", "action_apply_correction"),
+        ("faq", "utter_faq"),
+        ("greet", ACTION_LISTEN_NAME),
+        ("nlu_fallback", ACTION_LISTEN_NAME),
+    ],
+)
+def test_outside_a_check_in_the_message_still_gets_what_it_asked_for(policy, domain, intent, follow_up):
+    tracker = tracker_of(domain, [user(intent, ["severe_pain"]), ActionExecuted("utter_care_advice")])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == follow_up
+
+
+def test_after_starting_the_check_in_the_rules_take_over(policy, domain):
+    events = [user("report_symptom", ["severe_pain"]), ActionExecuted("utter_care_advice"), ActionExecuted("action_start_symptom_check")]
+    tracker = tracker_of(domain, events)
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
+
+
+def test_after_answering_the_question_it_listens(policy, domain):
+    events = [user("faq", ["severe_pain"]), ActionExecuted("utter_care_advice"), ActionExecuted("utter_faq")]
+    tracker = tracker_of(domain, events)
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == ACTION_LISTEN_NAME
+
+
+def test_emergency_outside_a_check_in_listens_even_for_a_symptom_report(policy, domain):
+    tracker = tracker_of(domain, [user("report_symptom", ["chest_pain"]), ActionExecuted("utter_care_advice")])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == ACTION_LISTEN_NAME
+
+
+def test_a_red_flag_from_an_earlier_turn_does_not_fire_again(policy, domain):
+    events = [user("faq", ["chest_pain"]), ActionExecuted("utter_care_advice"), ActionExecuted(ACTION_LISTEN_NAME), user("thank")]
+    tracker = tracker_of(domain, events)
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
