@@ -30,10 +30,11 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml') \
                    $(wildcard addons/*.py) triage/rules.yml $(SPACY_MODEL)
 
-.PHONY: help install spacy train validate run shell actions test test-fast lock clean
+.PHONY: help install spacy train validate run shell actions test test-fast lock clean \
+        web browser telegram-webhook
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 install: $(STAMPS)/installed ## Create .venv and install the pinned packages
 
@@ -44,6 +45,23 @@ $(STAMPS)/installed: requirements.lock
 	@$(PY) -m pip install --progress-bar on -r requirements.lock \
 		|| { echo "error: pip install failed; check the network to the package index and run 'make install' again." >&2; exit 1; }
 	@mkdir -p $(STAMPS) && touch $@
+
+web: $(STAMPS)/web ## Install the chat widget from package-lock.json (npm ci)
+
+$(STAMPS)/web: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm is needed for the chat page (Debian: apt-get install npm)." >&2; exit 1; }
+	@echo "==> Installing the chat widget (npm ci)"
+	@npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@mkdir -p $(STAMPS) && touch $@
+
+# Debian's Chromium for the browser test; apt-get runs only when it is missing.
+# If it cannot be installed, the browser test skips and says why.
+browser: ## Install Debian's Chromium for the browser test (only if missing)
+	@test -x /usr/bin/chromium || { \
+	  echo "==> Installing Chromium (apt-get)"; \
+	  sudo=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  { $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "warning: could not install chromium; the browser test will be skipped." >&2; }
 
 spacy: $(SPACY_MODEL) ## Build the project's spaCy pipeline into models/
 
@@ -62,7 +80,7 @@ $(MODEL): $(STAMPS)/installed $(TRAINING_INPUTS)
 validate: $(STAMPS)/installed $(SPACY_MODEL) ## Check that the training data is consistent
 	@$(BIN)/rasa data validate --fail-on-warnings
 
-run: $(MODEL) ## Start the assistant (action server + Rasa server); Ctrl-C stops it
+run: $(MODEL) $(STAMPS)/web ## Start the assistant (action server, Rasa server, chat page); Ctrl-C stops it
 	@scripts/run.sh
 
 actions: $(STAMPS)/installed ## Start only the action server
@@ -75,10 +93,13 @@ shell: $(MODEL) ## Chat with the assistant in the terminal (needs `make actions`
 test-fast: $(STAMPS)/installed $(SPACY_MODEL) ## Fast tests: pure logic, no trained model
 	@$(BIN)/pytest -m "not slow" -q
 
-test: $(MODEL) ## Everything: data validation, unit tests, story tests, servers end to end
+test: $(MODEL) $(STAMPS)/web browser ## Everything: data validation, unit tests, story tests, servers end to end
 	@$(MAKE) --no-print-directory validate
 	@$(BIN)/pytest -q
 	@scripts/test_stories.sh
+
+telegram-webhook: $(STAMPS)/installed ## Register the Telegram webhook with its secret (see docs/channels/telegram.md)
+	@$(PY) scripts/telegram_webhook.py
 
 lock: ## Re-resolve requirements.in into requirements.lock
 	@rm -rf /tmp/spasm-lock-venv && "$$(scripts/find_python310.sh)" -m venv /tmp/spasm-lock-venv

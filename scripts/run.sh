@@ -1,18 +1,37 @@
 #!/usr/bin/env bash
-# Start the action server and the Rasa server (REST + socketio channels), print
-# where to talk to the bot, and stop both cleanly on Ctrl-C or SIGTERM.
+# Start the action server, the Rasa server (REST, socketio, Slack and Telegram
+# channels) and the web page's file server, print where to talk to the bot, and
+# stop all three cleanly on Ctrl-C or SIGTERM.
 #
 # Settings come from the environment (the Makefile exports the defaults):
-#   RASA_PORT, ACTION_PORT, ACTION_SERVER_URL, TRACKER_SQLITE_PATH, MODEL, ENDPOINTS
+#   RASA_PORT, ACTION_PORT, WEB_PORT, ACTION_SERVER_URL, TRACKER_SQLITE_PATH,
+#   MODEL, ENDPOINTS, CREDENTIALS, CORS_ORIGIN (space-separated origins),
+#   and the Slack and Telegram variables in .env.example.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RASA_PORT=${RASA_PORT:-5005}
 ACTION_PORT=${ACTION_PORT:-5055}
+export WEB_PORT=${WEB_PORT:-8080}
 MODEL=${MODEL:-models/assistant.tar.gz}
 ENDPOINTS=${ENDPOINTS:-endpoints.yml}
 CREDENTIALS=${CREDENTIALS:-credentials.yml}
-CORS_ORIGIN=${CORS_ORIGIN:-http://localhost:${WEB_PORT:-8080}}
+# The page's origins only (never "*"): the socket and REST answer no other site.
+CORS_ORIGIN=${CORS_ORIGIN:-http://localhost:${WEB_PORT} http://127.0.0.1:${WEB_PORT}}
+read -ra cors_origins <<<"$CORS_ORIGIN"
+for origin in "${cors_origins[@]}"; do
+  if [[ $origin == *"*"* ]]; then echo "error: CORS_ORIGIN must list origins, not '*'." >&2; exit 1; fi
+done
+export RASA_PORT
+# credentials.yml reads these with ${VAR}, which Rasa refuses when a variable is
+# unset. Unset means "channel off": the Slack and Telegram channels start
+# disabled (their webhooks answer 503) until their variables are set.
+for var in SLACK_BOT_TOKEN SLACK_SIGNING_SECRET SLACK_CHANNEL \
+           TELEGRAM_BOT_TOKEN TELEGRAM_BOT_USERNAME TELEGRAM_SECRET_TOKEN TELEGRAM_WEBHOOK_URL; do
+  export "$var=${!var:-}"
+done
+export SLACK_API_URL=${SLACK_API_URL:-https://slack.com/api/}
+export TELEGRAM_API_URL=${TELEGRAM_API_URL:-https://api.telegram.org}
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:${ACTION_PORT}/webhook}
 export TRACKER_SQLITE_PATH=${TRACKER_SQLITE_PATH:-var/conversations.db}
 mkdir -p "$(dirname "$TRACKER_SQLITE_PATH")"
@@ -29,16 +48,26 @@ trap stop EXIT
 .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
-  --port "$RASA_PORT" --cors "$CORS_ORIGIN" &
+  --port "$RASA_PORT" --cors "${cors_origins[@]}" &
+pids+=($!)
+.venv/bin/python scripts/serve_web.py &
 pids+=($!)
 
 for _ in $(seq 1 240); do
-  if curl -fsS "http://localhost:${RASA_PORT}/webhooks/rest/" >/dev/null 2>&1; then
+  if curl -fsS "http://localhost:${RASA_PORT}/webhooks/rest/" >/dev/null 2>&1 \
+     && curl -fsS "http://localhost:${WEB_PORT}/" >/dev/null 2>&1; then
+    slack="off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)"
+    if [[ -n $SLACK_BOT_TOKEN ]]; then slack="on: Slack posts to /webhooks/slack/webhook"; fi
+    telegram="off (set TELEGRAM_BOT_TOKEN and TELEGRAM_SECRET_TOKEN)"
+    if [[ -n $TELEGRAM_BOT_TOKEN ]]; then telegram="on: Telegram posts to /webhooks/telegram/webhook"; fi
     cat <<MSG
 
   The assistant is ready.
+    Chat in a browser: http://localhost:${WEB_PORT}/
     REST:   curl -s -XPOST http://localhost:${RASA_PORT}/webhooks/rest/webhook -d '{"sender":"me","message":"hi"}'
     Socket: http://localhost:${RASA_PORT}/socket.io (socketio channel)
+    Slack:    ${slack}
+    Telegram: ${telegram}
     Terminal chat: make shell        Stop: Ctrl-C
 
 MSG
@@ -50,5 +79,5 @@ MSG
   sleep 1
 done
 wait -n "${pids[@]}"
-echo "A server stopped; stopping the other." >&2
+echo "A server stopped; stopping the others." >&2
 exit 1

@@ -7,10 +7,22 @@ from tests.servers import MODEL, AssistantServers
 
 
 @pytest.fixture(scope="session")
-def servers(tmp_path_factory: pytest.TempPathFactory) -> AssistantServers:
+def fake_platforms():
+    """Fake Slack and Telegram APIs on loopback (tests/channels/fakes.py)."""
+    from tests.channels.fakes import FakePlatforms
+
+    with FakePlatforms() as fakes:
+        yield fakes
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory, fake_platforms) -> AssistantServers:
+    """One set of real servers for the whole run; Slack and Telegram talk to the fakes."""
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` first (make test does).")
-    running = AssistantServers(tmp_path_factory.mktemp("servers")).start()
+    running = AssistantServers(
+        tmp_path_factory.mktemp("servers"), env=fake_platforms.channel_env()
+    ).start()
     yield running
     running.stop()
 

@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "assistant.tar.gz"
 
 
+# Tests never talk to the real Slack or Telegram, whatever .env says: these are
+# emptied (channel off) unless a test passes fakes in `env`.
+CHANNEL_VARIABLES = (
+    "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CHANNEL", "SLACK_API_URL",
+    "TELEGRAM_BOT_TOKEN", "TELEGRAM_BOT_USERNAME", "TELEGRAM_SECRET_TOKEN",
+    "TELEGRAM_WEBHOOK_URL", "TELEGRAM_API_URL", "SOCKET_URL",
+)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -26,12 +35,13 @@ def free_port() -> int:
 
 
 class AssistantServers:
-    """`scripts/run.sh` on free ports; `.rest_url` is the REST webhook."""
+    """`scripts/run.sh` on free ports; `.rest_url` is the REST webhook, `.web_url` the page."""
 
     def __init__(self, workdir: Path, env: Optional[Dict[str, str]] = None) -> None:
         self.workdir = workdir
         self.rasa_port = free_port()
         self.action_port = free_port()
+        self.web_port = free_port()
         self.db_path = workdir / "conversations.db"
         self.log_path = workdir / "servers.log"
         self.extra_env = env or {}
@@ -45,11 +55,19 @@ class AssistantServers:
     def rest_url(self) -> str:
         return f"{self.base_url}/webhooks/rest/webhook"
 
+    @property
+    def web_url(self) -> str:
+        """The chat page served by scripts/serve_web.py."""
+        return f"http://localhost:{self.web_port}/"
+
     def environment(self) -> Dict[str, str]:
         env = dict(os.environ)
+        env.update({name: "" for name in CHANNEL_VARIABLES})
         env.update(
             RASA_PORT=str(self.rasa_port),
             ACTION_PORT=str(self.action_port),
+            WEB_PORT=str(self.web_port),
+            CORS_ORIGIN=f"http://localhost:{self.web_port} http://127.0.0.1:{self.web_port}",
             ACTION_SERVER_URL=f"http://localhost:{self.action_port}/webhook",
             TRACKER_SQLITE_PATH=str(self.db_path),
             MODEL=str(MODEL),
@@ -85,7 +103,8 @@ class AssistantServers:
         try:
             rasa = requests.get(f"{self.base_url}/webhooks/rest/", timeout=2)
             actions = requests.get(f"http://localhost:{self.action_port}/health", timeout=2)
-            return rasa.ok and actions.ok
+            web = requests.head(self.web_url, timeout=2)
+            return rasa.ok and actions.ok and web.ok
         except requests.RequestException:
             return False
 

@@ -50,8 +50,9 @@ def _clean(text: Any) -> Optional[str]:
     text = re.sub(r"\bcannot\b", "can not", text)
     text = re.sub(r"\bdont\b", "do not", text)
     text = re.sub(r"\bi'?m\b", "i am", text)
-    text = re.sub(r"[_/]+", " ", text) if not re.search(r"\d/\d", text) else text
-    text = re.sub(r"\s+", " ", text)
+    if not re.search(r"\d/\d", text):
+        text = text.replace("/", " ")
+    text = re.sub(r"\s+", " ", text).strip()
     return text
 
 
@@ -137,6 +138,8 @@ def normalize_episode_duration(text: Any) -> Optional[str]:
         return None
     if t in EPISODE_DURATIONS:
         return t
+    t = re.sub(r"\bhalf (an|a) hour\b", "30 minutes", t)
+    t = re.sub(r"\b(a )?quarter of an hour\b", "15 minutes", t)
     found = []  # ranks: 0 seconds, 1 minutes, 2 longer
     if _has(t, r"\b(hours?|hrs?|all day|all night|whole day|whole night|the entire day|"
                r"day long|days?|constant(ly)?|non ?stop|never stops?|does not stop|will not stop|"
@@ -187,7 +190,7 @@ _MILD = (
     r"sore|soreness|ache|aches|achy|aching|hurts|hurt|hurting|painful|tender|uncomfortable|"
     r"discomfort|moderate|moderately|some|kind of|kinda|sort of|bit|little|manageable|"
     r"tolerable|bearable|not too bad|not that bad|not bad|ok|okay|tight|twinge|stings?|"
-    r"stinging|pain|cramps?|cramping)\b",
+    r"stinging|pain|cramps?|cramping|sharp|stabbing|burning|throbbing|dull)\b",
 )
 
 
@@ -251,7 +254,7 @@ _NO = (
     r"i do not|i am not|it does not|it is not|it did not|they do not|they are not|"
     r"i have not|i haven't|not|negative|false|nothing|no way|not much|hardly|barely|"
     r"nothing like that|neither|nada|nopes?|noo+|not particularly|not especially|"
-    r"wrong|incorrect)\b",
+    r"wrong|incorrect|(absolutely|definitely|certainly|of course|surely|totally) not)\b",
 )
 _UNSURE = r"\b(not sure|unsure|do not know|idk|dunno|no idea|can not tell|not certain|no clue|" \
           r"hard to (say|tell)|who knows|don't know|i am not sure)\b"
@@ -314,6 +317,8 @@ def normalize_ongoing_for(text: Any) -> Optional[str]:
         n1, n2, unit = m.group(1), m.group(2), m.group(3)
         nums = [x for x in (_num(n1) if n1 else None, _num(n2) if n2 else None) if x is not None]
         n = max(nums) if nums else None
+        if n is None and not unit.endswith("s"):
+            n = 1  # "since last week", "a day"
         if unit.startswith(("month", "mo", "mth", "year", "yr")) or unit == "y":
             if n is not None and n < 0.5:
                 continue
@@ -336,6 +341,8 @@ def normalize_ongoing_for(text: Any) -> Optional[str]:
                 results.append(_UNDER)
         elif unit.startswith(("hour", "hr")):
             results.append(_UNDER)
+    if _has(t, r"\bweek or two\b", r"\b(one|1) or (two|2) weeks\b"):
+        results.append(_OVER)  # up to two weeks and still going: counts as over
     if _OVER in results:
         return _OVER
     if results:

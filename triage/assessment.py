@@ -149,8 +149,6 @@ def reason_descriptions(assessment: Assessment) -> List[Dict[str, Any]]:
     return out
 
 
-def response_name(assessment: Assessment) -> str:
-    return load_rules().level(assessment.level).response
 
 
 def explain_points(assessment_answers: Mapping[str, Any]) -> List[Dict[str, Any]]:
@@ -164,5 +162,5 @@ def explain_points(assessment_answers: Mapping[str, Any]) -> List[Dict[str, Any]
     ]
 
 
-__all__ = ["Assessment", "assess", "reason_descriptions", "response_name", "explain_points",
+__all__ = ["Assessment", "assess", "reason_descriptions", "explain_points",
            "SLOTS"]

@@ -68,7 +68,7 @@ RULES: Tuple[Tuple[str, re.Pattern, Callable[[str], Any]], ...] = (
     ("stiffness", re.compile(r"\b(stiff|tight)"), _yes_no(r"\b(stiff|tight)")),
     (
         "limited_motion",
-        re.compile(r"\b(move|moving|straighten|bend|range of motion)\b"),
+        re.compile(r"\b(straighten|bend|range of motion|fully|hard to move|can'?t move|cannot move|unable to move)\b"),
         # "I can't move it fully" means movement IS limited: the answer inverts.
         _yes_no(r"\b(move|moving|straighten|bend)\b", invert=True),
     ),

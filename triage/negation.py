@@ -27,7 +27,7 @@ so it can be tested without spaCy. Two questions are answered for a matched span
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import AbstractSet, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Optional, Sequence, Tuple
 
 #: window (tokens) before the match in which a pre-negation trigger applies
 PRE_WINDOW = 6
@@ -110,15 +110,22 @@ def is_sentence_end(word: str) -> bool:
     return bool(word) and all(ch in ".!?;" for ch in word)
 
 
+#: a run-on "sentence" is looked at no further than this many tokens either side of a match
+#: (keeps every check O(1) per match, so a huge message stays linear)
+MAX_SENTENCE_REACH = 60
+
+
 def sentence_bounds(words: Sequence[str], start: int, end: int) -> Tuple[int, int]:
     """(first, last+1) token index of the sentence containing words[start:end]."""
     s = start
-    while s > 0 and not is_sentence_end(words[s - 1]):
+    lo = max(0, start - MAX_SENTENCE_REACH)
+    while s > lo and not is_sentence_end(words[s - 1]):
         s -= 1
     e = end
-    while e < len(words) and not is_sentence_end(words[e]):
+    hi = min(len(words), end + MAX_SENTENCE_REACH)
+    while e < hi and not is_sentence_end(words[e]):
         e += 1
-    if e < len(words):
+    if e < len(words) and is_sentence_end(words[e]):
         e += 1  # include the sentence-final punctuation
     return s, e
 
@@ -158,6 +165,23 @@ def _pre_trigger_at(words: Sequence[str], i: int) -> Optional[Tuple[int, int]]:
             if j >= 0 and _at(words, j, phrase):
                 return j, j + len(phrase)
     return None
+
+
+ONSET_WORDS = frozenset({"until", "till", "til", "untill"})
+ONSET_BEFORE_NEXT = frozenset({"now", "today", "tonight", "this", "yesterday", "the", "a", "an",
+                               "last", "recently", "lately"})
+
+
+def _onset_after(words: Sequence[str], end: int, sent_end: int) -> bool:
+    """'<denied symptom> until today / before the cramp': the denial is about the past."""
+    for k in range(end, min(sent_end, end + POST_WINDOW)):
+        w = words[k]
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if w in ONSET_WORDS:
+            return True
+        if w == "before" and nxt in ONSET_BEFORE_NEXT:
+            return True
+    return False
 
 
 def negation_cue(
@@ -214,6 +238,9 @@ def negation_cue(
                 ):
                     i -= 1
                     continue
+            if _onset_after(words, end, sent_end):
+                # "I never had chest pain until this morning": it has started now
+                break
             return NegationCue("pre", t_start, t_end, " ".join(words[t_start:t_end]))
         i -= 1
 
@@ -246,6 +273,41 @@ def negation_cue(
             j += 1
             continue
         break
+    return None
+
+
+# =============================================================================
+# Distant history: "I had chest pain years ago, it was anxiety"
+# =============================================================================
+DISTANT_UNITS = frozenset({"years", "year", "yrs", "months", "decades", "decade"})
+PRESENT_AGAIN = frozenset({"now", "again", "still", "today", "tonight", "currently", "back",
+                           "returned", "recently", "lately", "since", "anymore", "rn", "morning",
+                           "hours", "hour", "minutes", "yesterday", "week", "days"})
+
+
+def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
+    """A distant-past marker in the sentence ("years ago", "last year", "as a child", "in
+    2019") with no sign that it is happening again now. Returns the marker or None."""
+    s, e = sentence_bounds(words, start, end)
+    sent = list(words[s:e])
+    if any(w in PRESENT_AGAIN for w in sent):
+        return None
+    for i, w in enumerate(sent):
+        nxt = sent[i + 1] if i + 1 < len(sent) else ""
+        prev = sent[i - 1] if i > 0 else ""
+        if w in DISTANT_UNITS and nxt in {"ago", "back", "before"}:
+            return f"{prev} {w} {nxt}"
+        if w == "last" and nxt in {"year", "decade"}:
+            return "last year"
+        if w == "as" and nxt in {"a", "child", "kid", "teenager", "teen"}:
+            return "as a child"
+        if w == "in" and len(nxt) == 4 and nxt.isdigit() and nxt[:2] in {"19", "20"}:
+            return f"in {nxt}"
+        if w == "when" and nxt in {"i", "he", "she"} and i + 3 < len(sent) and sent[i + 2] in {
+            "was", "were"
+        } and sent[i + 3] in {"young", "younger", "a", "little", "small", "pregnant", "child", "kid",
+                              "teenager", "in"}:
+            return "when I was younger"
     return None
 
 
@@ -420,7 +482,9 @@ def other_sentence_report(words: Sequence[str], sent_start: int, sent_end: int) 
                 ("happening", "to", "me"), ("i", "'m", "having", "that"),
                 ("that", "'s", "what", "i"), ("thats", "what", "i"), ("like", "mine"),
                 ("i", "have", "both"), ("i", "do", "have"), ("i", "'ve", "had", "it"))
-    for i, _ in enumerate(words):
+    lo = max(0, sent_start - 2 * MAX_SENTENCE_REACH)
+    hi = min(len(words), sent_end + 2 * MAX_SENTENCE_REACH)
+    for i in range(lo, hi):
         if sent_start <= i < sent_end:
             continue
         for phrase in anaphora:
@@ -431,8 +495,3 @@ def other_sentence_report(words: Sequence[str], sent_start: int, sent_end: int) 
         ):
             return True
     return False
-
-
-def explain_question(words: List[str], start: int, end: int) -> str:  # pragma: no cover - debug aid
-    s, e = sentence_bounds(words, start, end)
-    return " ".join(words[s:e])

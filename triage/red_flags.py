@@ -8,10 +8,12 @@ Patterns live in ``data/patterns/red_flags.jsonl`` (one JSON object per line):
     {"comment": "free text for reviewers"}                                   # ignored
 
 Patterns use LOWER / TEXT / REGEX token attributes only (no lemmas, no POS: the
-pipeline is ``spacy.blank("en")``). Before matching, the Doc is viewed as lower-cased
-words with typographic apostrophes straightened ("can’t" -> "ca", "n't") and in-word
-hyphens dropped ("short-of-breath" -> "short of breath"); hits are reported with the
-character offsets of the original text.
+pipeline is ``spacy.blank("en")``). Before matching, the Doc's text is case-folded,
+typographic apostrophes are straightened and it is re-tokenised with the English
+tokenizer on the Doc's own vocab ("CAN’T" -> "ca", "n't"; the tokenizer's exceptions are
+case-sensitive), and in-word hyphens are dropped ("short-of-breath" -> "short of
+breath"). Patterns therefore see lower-case words; hits carry character offsets into the
+original ``doc.text``.
 
 Every match then goes through ``triage.negation``: a denied symptom ("no trouble
 breathing", "breathing is fine") and a general question about a symptom with no
@@ -43,6 +45,10 @@ _ALLOWED_TOKEN_ATTRS = {"LOWER", "TEXT", "ORTH", "OP", "LENGTH", "IS_PUNCT", "IS
                         "LIKE_NUM", "IS_ALPHA", "IS_SPACE"}
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "ʼ": "'"})
 _INWORD_HYPHENS = {"-", "‐", "‑"}
+#: reasons about what is happening NOW: a distant-past mention ("years ago") is not flagged.
+#: (Persistence and medication are about history by nature, so they are not in this set.)
+HISTORY_SENSITIVE = frozenset({"breathing_difficulty", "chest_pain", "stroke_signs",
+                               "severe_pain", "muscle_weakness"})
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ class Candidate:
     text: str
     start_char: int
     end_char: int
-    status: str  # flagged | negated | general_question | exception | duplicate
+    status: str  # flagged | negated | historical | general_question | exception | duplicate
     detail: str = ""
 
 
@@ -153,26 +159,39 @@ def blank_nlp() -> Language:
 
 
 def _normalise(word: str) -> str:
-    w = word.lower().translate(_APOSTROPHES)
-    if "\n" in w or "\r" in w:
+    if "\n" in word or "\r" in word:
         return "."
-    return w
+    return word
 
 
-def _view(doc: Doc) -> Tuple[List[str], List[int]]:
-    """Normalised words of ``doc`` and, for each, the index of its original token."""
+def _fold(text: str) -> str:
+    """Lower-case and straighten apostrophes WITHOUT changing the length of the text, so
+    character offsets stay valid ("CAN’T" -> "can't")."""
+    out = []
+    for ch in text:
+        low = ch.lower()
+        out.append(low if len(low) == 1 else ch)
+    return "".join(out).translate(_APOSTROPHES)
+
+
+def _view(doc: Doc, tokenizer: Language) -> Tuple[List[str], List[Tuple[int, int]]]:
+    """Normalised words of ``doc`` and the (start_char, end_char) of each in ``doc.text``.
+
+    The text is re-tokenised after case folding because spaCy's tokenizer exceptions are
+    case-sensitive ("CAN'T" stays one token, "can't" becomes "ca" + "n't")."""
+    folded = tokenizer.make_doc(_fold(doc.text))
     words: List[str] = []
-    index: List[int] = []
-    for tok in doc:
+    spans: List[Tuple[int, int]] = []
+    for tok in folded:
         text = tok.text
         if tok.is_space and "\n" not in text and "\r" not in text:
             continue
-        if text in _INWORD_HYPHENS and tok.i > 0 and not doc[tok.i - 1].whitespace_ \
-                and not tok.whitespace_ and tok.i + 1 < len(doc):
+        if text in _INWORD_HYPHENS and tok.i > 0 and not folded[tok.i - 1].whitespace_ \
+                and not tok.whitespace_ and tok.i + 1 < len(folded):
             continue  # "short-of-breath", "chest-pain"
         words.append(_normalise(text))
-        index.append(tok.i)
-    return words, index
+        spans.append((tok.idx, tok.idx + len(text)))
+    return words, spans
 
 
 class RedFlagDetector:
@@ -198,14 +217,14 @@ class RedFlagDetector:
         self.entries = load_patterns(self.patterns_path)
         self._rules = load_rules()
         self._by_key: Dict[str, PatternEntry] = {}
-        self._matchers: Dict[int, Tuple[Vocab, Matcher, PhraseMatcher]] = {}
+        self._matchers: Dict[int, Tuple[Vocab, Matcher, PhraseMatcher, Language]] = {}
         self._matchers_for(self.vocab)  # build now: fail fast on a bad pattern
 
     # ------------------------------------------------------------------ matchers
-    def _matchers_for(self, vocab: Vocab) -> Tuple[Matcher, PhraseMatcher]:
+    def _matchers_for(self, vocab: Vocab) -> Tuple[Matcher, PhraseMatcher, Language]:
         cached = self._matchers.get(id(vocab))
         if cached is not None and cached[0] is vocab:
-            return cached[1], cached[2]
+            return cached[1], cached[2], cached[3]
         matcher = Matcher(vocab)
         phrase_matcher = PhraseMatcher(vocab, attr="LOWER")
         tokenizer = self._nlp if vocab is self._nlp.vocab else spacy.blank("en", vocab=vocab)
@@ -218,33 +237,43 @@ class RedFlagDetector:
                 except Exception as exc:  # spaCy raises various errors for bad patterns
                     raise PatternError(f"{self.patterns_path.name}:{entry.line}: {exc}") from None
             else:
-                words, _ = _view(tokenizer.make_doc(entry.phrase))
+                words, _ = _view(tokenizer.make_doc(entry.phrase), tokenizer)
                 phrase_matcher.add(key, [Doc(vocab, words=words)])
         if len(self._matchers) > 8:
             self._matchers.clear()
-        self._matchers[id(vocab)] = (vocab, matcher, phrase_matcher)
-        return matcher, phrase_matcher
+        self._matchers[id(vocab)] = (vocab, matcher, phrase_matcher, tokenizer)
+        return matcher, phrase_matcher, tokenizer
 
     # ------------------------------------------------------------------ analysis
     def analyze(self, doc: Doc) -> List[Candidate]:
         """Every pattern match with its status; ``detect`` keeps the flagged ones."""
-        words, index = _view(doc)
+        matcher, phrase_matcher, tokenizer = self._matchers_for(doc.vocab)
+        words, offsets = _view(doc, tokenizer)
         if not words:
             return []
         view = Doc(doc.vocab, words=words)
-        matcher, phrase_matcher = self._matchers_for(doc.vocab)
-        raw = [(view.vocab.strings[m], s, e) for m, s, e in matcher(view)]
-        raw += [(view.vocab.strings[m], s, e) for m, s, e in phrase_matcher(view)]
+        raw = [(view.vocab.strings[m], s, e) for m, s, e in matcher(view)] if len(matcher) else []
+        if len(phrase_matcher):
+            raw += [(view.vocab.strings[m], s, e) for m, s, e in phrase_matcher(view)]
 
         positives = sorted({(k, s, e) for k, s, e in raw if not k.startswith("!")},
                            key=lambda x: (x[1], -(x[2] - x[1]), x[0]))
         exceptions = [(self._by_key[k].reason, s, e) for k, s, e in raw if k.startswith("!")]
-        in_match = frozenset(i for _, s, e in positives for i in range(s, e))
+
+        def excepted(key: str, s: int, e: int) -> bool:
+            reason = self._by_key[key].reason
+            return any(r == reason and xs <= s and e <= xe for r, xs, xe in exceptions)
+
+        excepted_keys = {(k, s, e) for k, s, e in positives if excepted(k, s, e)}
+        # tokens of real symptom mentions: a negation word there belongs to the symptom
+        in_match = frozenset(i for k, s, e in positives if (k, s, e) not in excepted_keys
+                             for i in range(s, e))
+
+        full_text = doc.text
 
         def char_span(s: int, e: int) -> Tuple[int, int, str]:
-            first, last = doc[index[s]], doc[index[e - 1]]
-            start_char, end_char = first.idx, last.idx + len(last.text)
-            return start_char, end_char, doc.text[start_char:end_char]
+            start_char, end_char = offsets[s][0], offsets[e - 1][1]
+            return start_char, end_char, full_text[start_char:end_char]
 
         out: List[Candidate] = []
         for key, s, e in positives:
@@ -252,12 +281,15 @@ class RedFlagDetector:
             level = self._rules.reasons[entry.reason].level
             start_char, end_char, text = char_span(s, e)
             status, detail = "flagged", ""
-            if any(r == entry.reason and xs <= s and e <= xe for r, xs, xe in exceptions):
+            if (key, s, e) in excepted_keys:
                 status = "exception"
             else:
-                cue = negation.negation_cue(words, s, e, ignore=in_match - set(range(s, e)))
+                cue = negation.negation_cue(words, s, e, ignore=in_match)
                 if cue is not None:
                     status, detail = "negated", f"{cue.kind}: {cue.text!r}"
+                elif entry.reason in HISTORY_SENSITIVE and negation.historical_cue(words, s, e):
+                    status = "historical"
+                    detail = negation.historical_cue(words, s, e) or ""
                 elif negation.is_general_question(words, s, e, in_match=in_match):
                     sent = negation.sentence_bounds(words, s, e)
                     if negation.other_sentence_report(words, *sent):

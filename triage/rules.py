@@ -12,7 +12,6 @@ Public API::
     level_rank(level) -> int                # 0 = highest priority
     highest_level(reasons) -> str           # 'self_care' when reasons is empty
     order_reasons(reasons) -> tuple[str, ...]   # by level, then rules.yml order, unique
-    response_for(level) -> str              # 'utter_care_emergency'
 """
 from __future__ import annotations
 
@@ -86,7 +85,6 @@ class Citation:
 class Level:
     name: str
     rank: int  # 0 = highest priority
-    response: str
     description: str
 
 
@@ -223,13 +221,11 @@ def _parse(data: Any, path: str) -> Rules:
             Level(
                 name=name,
                 rank=rank,
-                response=_nonempty_str(raw.get("response"), f"levels.{name}.response"),
                 description=_nonempty_str(raw.get("description"), f"levels.{name}.description"),
             )
         )
     names = [lv.name for lv in levels]
     _require(len(set(names)) == len(names), "levels: duplicate level names")
-    _require(len({lv.response for lv in levels}) == len(levels), "levels: duplicate response names")
 
     # reasons
     raw_reasons = data["reasons"]
@@ -367,6 +363,3 @@ def order_reasons(reasons: Iterable[str]) -> Tuple[str, ...]:
     return tuple(sorted(unique, key=lambda c: (rules.level(rules.reasons[c].level).rank, order[c])))
 
 
-def response_for(level: str) -> str:
-    """Name of the Rasa response for a level, e.g. 'utter_care_urgent'."""
-    return load_rules().level(level).response
