@@ -31,7 +31,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml'
                    $(wildcard addons/*.py) triage/rules.yml $(SPACY_MODEL)
 
 .PHONY: help install spacy train validate run shell actions test test-fast lock clean \
-        web browser telegram-webhook
+        web browser telegram-webhook eval bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -86,9 +86,8 @@ run: $(MODEL) $(STAMPS)/web ## Start the assistant (action server, Rasa server, 
 actions: $(STAMPS)/installed ## Start only the action server
 	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
 
-shell: $(MODEL) ## Chat with the assistant in the terminal (needs `make actions` for the check-in)
-	@mkdir -p var
-	@$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+shell: $(MODEL) ## Chat with the assistant in the terminal
+	@scripts/shell.sh
 
 test-fast: $(STAMPS)/installed $(SPACY_MODEL) ## Fast tests: pure logic, no trained model
 	@$(BIN)/pytest -m "not slow" -q
@@ -100,6 +99,12 @@ test: $(MODEL) $(STAMPS)/web browser ## Everything: data validation, unit tests,
 
 telegram-webhook: $(STAMPS)/installed ## Register the Telegram webhook with its secret (see docs/channels/telegram.md)
 	@$(PY) scripts/telegram_webhook.py
+
+eval: $(MODEL) ## Measure understanding into results/eval/ (held-out, 5-fold CV, stories, red flags)
+	@scripts/eval.sh
+
+bench: $(MODEL) $(STAMPS)/web ## Benchmark ours against Rasa's starter bot into results/bench.md
+	@$(PY) scripts/bench.py
 
 lock: ## Re-resolve requirements.in into requirements.lock
 	@rm -rf /tmp/spasm-lock-venv && "$$(scripts/find_python310.sh)" -m venv /tmp/spasm-lock-venv

@@ -115,6 +115,7 @@ class ActionStartSymptomCheck(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[EventType]:
+        dispatcher.utter_message(text=texts.texts()["start"])
         keep = set(slots_set_this_turn(tracker))
         events: List[EventType] = [
             SlotSet(slot, None) for slot in ALL_QUESTIONS if slot not in keep

@@ -7,16 +7,20 @@ Differences from Rasa's ``RestInput`` (same URL, ``/webhooks/rest/webhook``):
   a reply to a shared "default" conversation;
 - control characters in the text become spaces (PostgreSQL rejects NUL);
 - ``input_channel`` is always "rest": a client cannot claim to be another
-  channel.
+  channel;
+- never silent: if nothing could be answered, an apology (``never_silent``).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from channels.never_silent import never_silent
 from channels.message_input import (
     InvalidInput,
     clean_sender_id,
@@ -46,6 +50,11 @@ class SafeRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
         return "rest"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        return super().blueprint(never_silent(on_new_message))
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         return _checked(clean_sender_id, json_object(req).get("sender"))

@@ -1,0 +1,63 @@
+"""Rasa's SQL tracker store, made to fail visibly and to keep text out of logs.
+
+``endpoints.yml`` (SQLite) and ``endpoints.scale.yml`` (PostgreSQL) use it as
+``type: addons.tracker_store.SafeSQLTrackerStore`` with the same settings as
+Rasa's ``type: SQL``; the data is Rasa's own ``events`` table, unchanged.
+Three differences:
+
+1. A connection the database dropped (restart, failover, idle timeout,
+   ``pg_terminate_backend``) is replaced before it is used
+   (``pool_pre_ping``), so the next message works instead of failing.
+2. SQL errors never carry the stored values (``hide_parameters``). Rasa logs
+   tracker store errors, and SQLAlchemy would put each event's JSON (message
+   text, slot values) into the log line.
+3. A failing store is an error, not a new conversation. Rasa wraps every
+   tracker store in ``FailSafeTrackerStore``, which on an error goes on with a
+   blank conversation kept in memory: mid check-in the person would get answers
+   that ignore what they said, and that turn is lost when the database is back.
+   ``raise_tracker_store_errors`` makes the wrapper re-raise, so the channel
+   sends its apology (``channels/never_silent.py``) and nothing half-done is
+   stored. The REST channel installs it (``channels/rest.py``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from rasa.core.tracker_store import (
+    FailSafeTrackerStore,
+    SQLTrackerStore,
+    create_engine_kwargs,
+)
+
+
+class SafeSQLTrackerStore(SQLTrackerStore):
+    """``SQLTrackerStore`` with the engine options above; see the module docstring."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Rasa creates the tables (and, with ``login_db``, the database) on its
+        # own engine; this one replaces it for everything after that.
+        super().__init__(*args, **kwargs)
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, pool_pre_ping=True, hide_parameters=True, **create_engine_kwargs(url)
+        )
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+
+def _reraise(error: Exception) -> None:
+    raise error
+
+
+def raise_tracker_store_errors(app: Any, _loop: Any = None) -> None:
+    """Sanic listener: make the agent's ``FailSafeTrackerStore`` re-raise errors.
+
+    Runs once the agent is loaded (``after_server_start``). Without it Rasa
+    answers from a blank in-memory conversation while the database is down.
+    """
+    store = getattr(getattr(app.ctx, "agent", None), "tracker_store", None)
+    if isinstance(store, FailSafeTrackerStore):
+        # The wrapper's constructor takes this callback, but Rasa's Agent never
+        # passes one; rasa is pinned (3.6.21), and tests/persistence checks it.
+        store._on_tracker_store_error = _reraise

@@ -1,0 +1,321 @@
+"""Benchmark: our assistant against Rasa's starter bot, same machine, same load.
+
+Usage:
+    python scripts/bench.py                 # full run, writes results/bench.md
+    python scripts/bench.py --quick         # a few messages against ours only (make test)
+
+For each bot: train (the starter bot is created with `rasa init --no-prompt` in
+a temporary folder and trained there; ours is `make train`'s model), start the
+servers, time from start to first answer, then drive the REST webhook with the
+same load generator: 1 user sending messages one after another, then N
+concurrent users x M messages. Reports p50/p95/p99 latency, messages per second,
+errors, the Rasa server's peak RSS, training time and model size, and ratios
+ours/starter.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = ROOT / ".venv" / "bin"
+sys.path.insert(0, str(ROOT))
+
+from tests.servers import free_port  # noqa: E402
+
+# Rasa's starter ("moodbot") conversations, in its own words.
+STARTER_CONVERSATION = ["hello", "I am sad", "yes", "that helped, thanks", "bye"]
+# Ours: questions from the article and a symptom check-in answered in words.
+OUR_CONVERSATIONS = [
+    ["hi", "what is the difference between a spasm and a twitch?", "what causes muscle twitches?",
+     "how can I prevent cramps?", "thanks"],
+    ["my calf cramps at night", "about five minutes", "yes it hurts a bit", "yes", "no"],
+    ["why does my eyelid twitch?", "can caffeine cause twitching?", "when should I see a doctor?",
+     "how is it diagnosed?", "bye"],
+    ["check my symptoms", "my eyelid", "a few seconds", "no pain", "no"],
+]
+
+
+@dataclass
+class LoadResult:
+    latencies: List[float] = field(default_factory=list)
+    errors: int = 0
+    wall_seconds: float = 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        index = min(len(ordered) - 1, max(0, int(round(p / 100 * len(ordered) + 0.5)) - 1))
+        return ordered[index]
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.wall_seconds if self.wall_seconds else 0.0
+
+
+@dataclass
+class BotFigures:
+    name: str
+    train_seconds: Optional[float] = None
+    model_mb: Optional[float] = None
+    start_to_first_answer: Optional[float] = None
+    sequential: Optional[LoadResult] = None
+    concurrent: Optional[LoadResult] = None
+    peak_rss_mb: Optional[float] = None
+
+
+def progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = int(width * done / max(total, 1))
+    sys.stderr.write(f"\r  {label:<28} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+async def drive(url: str, users: int, conversations: List[List[str]], messages_per_user: int, label: str) -> LoadResult:
+    result = LoadResult()
+    total = users * messages_per_user
+    done = 0
+    timeout = aiohttp.ClientTimeout(total=120)
+
+    async def user(index: int, session: aiohttp.ClientSession) -> None:
+        nonlocal done
+        conversation = conversations[index % len(conversations)]
+        sender = f"bench-{label}-{index}-{time.time_ns()}"
+        for n in range(messages_per_user):
+            text = conversation[n % len(conversation)]
+            started = time.perf_counter()
+            try:
+                async with session.post(url, json={"sender": sender, "message": text}) as response:
+                    body = await response.json()
+                    if response.status != 200 or not body:
+                        result.errors += 1
+                    else:
+                        result.latencies.append(time.perf_counter() - started)
+            except Exception:
+                result.errors += 1
+            done += 1
+            progress(done, total, label)
+
+    started = time.perf_counter()
+    async with aiohttp.ClientSession(timeout=timeout) as session:
+        await asyncio.gather(*(user(i, session) for i in range(users)))
+    result.wall_seconds = time.perf_counter() - started
+    return result
+
+
+def peak_rss_mb(pid: int) -> Optional[float]:
+    """VmHWM (peak resident set) of a process, from /proc."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
+def rasa_server_pid(parent: int) -> Optional[int]:
+    """The `rasa run` (not `rasa run actions`) process under ``parent``."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            stat = (proc / "stat").read_text().split()
+        except OSError:
+            continue
+        if "rasa run" in cmd and "actions" not in cmd and os.getpgid(int(proc.name)) == parent:
+            return int(proc.name)
+    return None
+
+
+class Server:
+    def __init__(self, command: List[str], cwd: Path, env: Dict[str, str], port: int, log: Path) -> None:
+        self.port = port
+        self.started = time.perf_counter()
+        self.log = open(log, "ab")
+        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.port}/webhooks/rest/webhook"
+
+    async def first_answer(self, message: str, timeout: float = 300) -> float:
+        deadline = time.perf_counter() + timeout
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+            while time.perf_counter() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError("server exited during start-up")
+                try:
+                    async with session.post(self.url, json={"sender": "bench-warmup", "message": message}) as response:
+                        if response.status == 200 and await response.json():
+                            return time.perf_counter() - self.started
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.5)
+        raise RuntimeError("no answer before the timeout")
+
+    def stop(self) -> Optional[float]:
+        pid = rasa_server_pid(self.process.pid)
+        rss = peak_rss_mb(pid) if pid else None
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.log.close()
+        return rss
+
+
+def base_env() -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1")
+    return env
+
+
+async def measure(bot: BotFigures, server: Server, conversations: List[List[str]], args: argparse.Namespace) -> None:
+    bot.start_to_first_answer = await server.first_answer(conversations[0][0])
+    bot.sequential = await drive(server.url, 1, conversations, args.sequential_messages, f"{bot.name}: 1 user")
+    bot.concurrent = await drive(server.url, args.users, conversations, args.messages, f"{bot.name}: {args.users} users")
+
+
+def bench_starter(args: argparse.Namespace, workdir: Path) -> BotFigures:
+    bot = BotFigures("starter")
+    starter_dir = workdir / "starter"
+    started = time.perf_counter()
+    # `rasa init --no-prompt` creates the starter project and trains it.
+    subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(starter_dir)],
+                   cwd=workdir, env=base_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    bot.train_seconds = time.perf_counter() - started
+    model = max((starter_dir / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    bot.model_mb = model.stat().st_size / 1e6
+    port = free_port()
+    server = Server([str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port)],
+                    starter_dir, base_env(), port, workdir / "starter.log")
+    try:
+        asyncio.run(measure(bot, server, [STARTER_CONVERSATION], args))
+    finally:
+        bot.peak_rss_mb = server.stop()
+    return bot
+
+
+def bench_ours(args: argparse.Namespace, workdir: Path) -> BotFigures:
+    bot = BotFigures("ours")
+    model = ROOT / "models" / "assistant.tar.gz"
+    if args.train_ours:
+        started = time.perf_counter()
+        subprocess.run([str(VENV_BIN / "rasa"), "train", "--force", "--fixed-model-name", "bench", "--out", str(workdir)],
+                       cwd=ROOT, env=base_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        bot.train_seconds = time.perf_counter() - started
+    bot.model_mb = model.stat().st_size / 1e6
+    port, action_port = free_port(), free_port()
+    env = base_env()
+    env.update(RASA_PORT=str(port), ACTION_PORT=str(action_port),
+               ACTION_SERVER_URL=f"http://localhost:{action_port}/webhook",
+               TRACKER_SQLITE_PATH=str(workdir / "bench.db"), MODEL=str(model))
+    server = Server([str(ROOT / "scripts" / "run.sh")], ROOT, env, port, workdir / "ours.log")
+    try:
+        asyncio.run(measure(bot, server, OUR_CONVERSATIONS, args))
+    finally:
+        bot.peak_rss_mb = server.stop()
+    return bot
+
+
+def fmt(value: Optional[float], unit: str = "", digits: int = 2) -> str:
+    if value is None or value != value:
+        return "n/a"
+    return f"{value:.{digits}f}{unit}"
+
+
+def ratio(ours: Optional[float], starter: Optional[float]) -> str:
+    if not ours or not starter:
+        return "n/a"
+    return f"{ours / starter:.2f}x"
+
+
+def table(bots: List[BotFigures], args: argparse.Namespace) -> str:
+    rows = [
+        ("p50 latency, 1 user (s)", lambda b: b.sequential and b.sequential.percentile(50)),
+        ("p95 latency, 1 user (s)", lambda b: b.sequential and b.sequential.percentile(95)),
+        (f"p50 latency, {args.users} users (s)", lambda b: b.concurrent and b.concurrent.percentile(50)),
+        (f"p95 latency, {args.users} users (s)", lambda b: b.concurrent and b.concurrent.percentile(95)),
+        (f"p99 latency, {args.users} users (s)", lambda b: b.concurrent and b.concurrent.percentile(99)),
+        (f"messages/s, {args.users} users", lambda b: b.concurrent and b.concurrent.throughput),
+        ("errors", lambda b: (b.sequential.errors if b.sequential else 0) + (b.concurrent.errors if b.concurrent else 0)),
+        ("Rasa server peak RSS (MB)", lambda b: b.peak_rss_mb),
+        ("training time (s)", lambda b: b.train_seconds),
+        ("model size (MB)", lambda b: b.model_mb),
+        ("start to first answer (s)", lambda b: b.start_to_first_answer),
+    ]
+    names = [b.name for b in bots]
+    header = "| metric | " + " | ".join(names) + (" | ours/starter |" if len(bots) == 2 else " |")
+    lines = [header, "|" + "---|" * (len(bots) + 1 + (1 if len(bots) == 2 else 0))]
+    for label, get in rows:
+        values = [get(b) for b in bots]
+        cells = [fmt(v, digits=0 if label == "errors" else 2) if v is not None else "n/a" for v in values]
+        line = f"| {label} | " + " | ".join(cells)
+        if len(bots) == 2:
+            by_name = dict(zip(names, values))
+            line += f" | {ratio(by_name.get('ours'), by_name.get('starter'))}"
+        lines.append(line + " |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Benchmark ours against Rasa's starter bot.")
+    parser.add_argument("--quick", action="store_true", help="a few messages against ours only (used by make test)")
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--messages", type=int, default=20, help="messages per concurrent user")
+    parser.add_argument("--sequential-messages", type=int, default=40)
+    parser.add_argument("--train-ours", action="store_true", help="also time a full training of ours (--force)")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.md")
+    args = parser.parse_args()
+    if args.quick:
+        args.users, args.messages, args.sequential_messages = 2, 3, 3
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        bots = []
+        if not args.quick:
+            bots.append(bench_starter(args, workdir))
+        bots.append(bench_ours(args, workdir))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    report = "\n".join([
+        f"# Benchmark ({'quick' if args.quick else 'full'})",
+        "",
+        f"Machine: {machine}. Load: 1 user x {args.sequential_messages} messages, then "
+        f"{args.users} concurrent users x {args.messages} messages over the REST webhook.",
+        "",
+        table(bots, args),
+        "",
+    ])
+    print(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report)
+    errors = sum((b.sequential.errors if b.sequential else 0) + (b.concurrent.errors if b.concurrent else 0) for b in bots)
+    return 1 if args.quick and errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
