@@ -58,7 +58,8 @@ class Widget:
         return received
 
     def close(self) -> None:
-        self.client.disconnect()
+        # abort: do not wait up to 25 s for the pending long-poll to return
+        self.client.eio.disconnect(abort=True)
 
 
 @pytest.fixture

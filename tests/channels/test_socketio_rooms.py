@@ -59,14 +59,14 @@ def echo_reply(url: str, timeout: float) -> object:
         except queue.Empty:
             return None
     finally:
-        client.disconnect()
+        client.eio.disconnect(abort=True)  # no wait for the pending long-poll
 
 
 @pytest.fixture(params=[STOCK, OURS], ids=["stock", "ours"])
 def echo_server(request):
     process, url = start_echo_server(request.param)
     yield request.param, url
-    process.terminate()
+    process.kill()  # a throwaway echo server: no graceful shutdown to wait for
     process.wait(20)
 
 

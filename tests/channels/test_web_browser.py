@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
 RESULTS = ROOT / "results"
-QUESTION = "What is the difference between a spasm and a twitch?"
+QUESTION = "Spasm or twitch: what's the difference?"
 ANSWER = "A twitch is a tiny, brief flicker"
 EMERGENCY = "call your local emergency number now"
 TIMEOUT_MS = 90_000
@@ -75,11 +75,12 @@ def test_a_person_chats_reloads_and_gets_emergency_advice(servers, browser):
         greeting.wait_for()
         assert "emergency number" in page.locator(".rw-messages-container").inner_text()
         page.locator(".rw-reply", has_text="Check my symptoms").first.wait_for()
-        assert page.locator(".rw-header").inner_text().startswith("Spasm or twitch?")
+        header = page.locator(".rw-header")
+        assert header.is_visible() and header.inner_text().split("\n")[0] == "Spasm or twitch?"
+        assert "not a doctor" in header.inner_text()
 
-        # A question and its answer.
-        page.locator("textarea.rw-new-message").fill(QUESTION)
-        page.keyboard.press("Enter")
+        # A question (the greeting's quick reply) and its answer.
+        page.locator(".rw-reply", has_text=QUESTION).first.click()
         page.locator(".rw-client", has_text=QUESTION).wait_for()
         page.locator(".rw-response", has_text=ANSWER).first.wait_for()
 
@@ -91,6 +92,7 @@ def test_a_person_chats_reloads_and_gets_emergency_advice(servers, browser):
             "no second greeting: the reloaded page continues the session"
         )
 
+        # Typed, like a person in trouble would.
         page.locator("textarea.rw-new-message").fill("I can't breathe")
         page.keyboard.press("Enter")
         emergency = page.locator(".rw-response.triage-emergency", has_text=EMERGENCY).first
