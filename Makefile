@@ -21,6 +21,25 @@ export ACTION_PORT         ?= 5055
 export WEB_PORT            ?= 8080
 export ACTION_SERVER_URL   ?= http://localhost:$(ACTION_PORT)/webhook
 export TRACKER_SQLITE_PATH ?= var/conversations.db
+# Scale-out profile (endpoints.scale.yml, `make run-scale`): PostgreSQL and Redis.
+export RASA_PORTS          ?= 5005 5006
+export DB_HOST             ?= 127.0.0.1
+export DB_PORT             ?= 5432
+export DB_USER             ?= postgres
+export DB_PASSWORD         ?=
+export DB_DATABASE         ?= spasm_twitch
+export DB_LOGIN_DATABASE   ?= postgres
+export DB_SSLMODE          ?= prefer
+export REDIS_HOST          ?= 127.0.0.1
+export REDIS_PORT          ?= 6379
+export REDIS_PASSWORD      ?=
+export REDIS_DB            ?= 1
+export REDIS_KEY_PREFIX    ?= spasmtwitch
+# Privacy: `make purge` deletes conversations idle for more than DAYS days;
+# `make forget` and `make purge` work on the tracker store of ENDPOINTS.
+RETENTION_DAYS ?= 30
+DAYS           ?= $(RETENTION_DAYS)
+ENDPOINTS      ?= endpoints.yml
 # No usage data leaves the machine; quieter TensorFlow; one SQLAlchemy notice less.
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -30,8 +49,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml') \
                    $(wildcard addons/*.py) triage/rules.yml $(SPACY_MODEL)
 
-.PHONY: help install spacy train validate run shell actions test test-fast lock clean \
-        web browser telegram-webhook eval bench
+.PHONY: help install spacy train validate run run-scale shell actions test test-fast lock clean \
+        web browser telegram-webhook forget purge eval bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -83,13 +102,23 @@ validate: $(STAMPS)/installed $(SPACY_MODEL) ## Check that the training data is 
 run: $(MODEL) $(STAMPS)/web ## Start the assistant (action server, Rasa server, chat page); Ctrl-C stops it
 	@scripts/run.sh
 
+run-scale: $(MODEL) ## Scale-out profile: two Rasa servers + one action server on PostgreSQL and Redis
+	@ENDPOINTS=endpoints.scale.yml scripts/run_scale.sh
+
+forget: $(STAMPS)/installed ## Erase one person's conversation: make forget SENDER=<sender id>
+	@test -n "$${SENDER:-}" || { echo "usage: make forget SENDER=<sender id> [ENDPOINTS=endpoints.scale.yml]" >&2; exit 1; }
+	@$(PY) scripts/privacy.py --endpoints "$(ENDPOINTS)" forget -- "$$SENDER"
+
+purge: $(STAMPS)/installed ## Delete conversations idle for more than DAYS days (default RETENTION_DAYS=30)
+	@$(PY) scripts/privacy.py --endpoints "$(ENDPOINTS)" purge --days "$(DAYS)"
+
 actions: $(STAMPS)/installed ## Start only the action server
 	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
 
 shell: $(MODEL) ## Chat with the assistant in the terminal
 	@scripts/shell.sh
 
-test-fast: $(STAMPS)/installed $(SPACY_MODEL) ## Fast tests: pure logic, no trained model
+test-fast: $(STAMPS)/installed $(SPACY_MODEL) $(STAMPS)/web ## Fast tests: pure logic, no trained model
 	@$(BIN)/pytest -m "not slow" -q
 
 test: $(MODEL) $(STAMPS)/web browser ## Everything: data validation, unit tests, story tests, servers end to end

@@ -8,7 +8,10 @@ Differences from Rasa's ``RestInput`` (same URL, ``/webhooks/rest/webhook``):
 - control characters in the text become spaces (PostgreSQL rejects NUL);
 - ``input_channel`` is always "rest": a client cannot claim to be another
   channel;
-- never silent: if nothing could be answered, an apology (``never_silent``).
+- never silent: if nothing could be answered, an apology (``never_silent``);
+  that includes a tracker store that fails: this channel (always on) makes
+  Rasa raise the error instead of answering from a blank conversation
+  (``stores.tracker_store.raise_tracker_store_errors``).
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from channels.message_input import (
     clean_text,
     optional_metadata,
 )
+from stores.tracker_store import raise_tracker_store_errors
 
 
 def json_object(request: Request) -> Dict[Text, Any]:
@@ -54,7 +58,9 @@ class SafeRestInput(RestInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        return super().blueprint(never_silent(on_new_message))
+        blueprint = super().blueprint(never_silent(on_new_message))
+        blueprint.listener(raise_tracker_store_errors, "after_server_start")
+        return blueprint
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         return _checked(clean_sender_id, json_object(req).get("sender"))

@@ -21,6 +21,7 @@ Differences from Rasa's ``SlackInput`` (same URL, ``/webhooks/slack/webhook``):
   payloads that repeat the text (``triage``, ``assessment``) are not posted;
 - the Slack Web API base URL is configurable (``api_url``), for tests and
   proxies;
+- never silent: if nothing could be answered, an apology (``never_silent``);
 - with no token and signing secret (the variables unset) the channel is off:
   the server starts, and the webhook answers 503.
 
@@ -46,6 +47,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
+from channels.never_silent import never_silent
 from channels.recent import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -208,6 +210,7 @@ class SafeSlackInput(SlackInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
+        on_new_message = never_silent(on_new_message)
         slack_webhook = Blueprint("slack_webhook", __name__)
 
         @slack_webhook.route("/", methods=["GET"])
@@ -260,7 +263,7 @@ class SafeSlackInput(SlackInput):
         if not self._is_user_message(body) or event.get("subtype") not in USER_SUBTYPES:
             return response.text("ignored: not a message from a person")
         metadata = self._event_metadata(body, event)
-        if not self._is_supported_channel(body, metadata):
+        if not metadata["out_channel"] or not self._is_supported_channel(body, metadata):
             return response.text("ignored: channel not supported")
 
         event_id = body.get("event_id")

@@ -18,7 +18,8 @@ Differences from Rasa's ``SocketIOInput`` (same path, ``/socket.io``):
   (the stock channel passes them as keyword arguments to ``emit`` and fails),
   and emergency or urgent advice carries a ``customCss`` class
   (``triage-emergency`` / ``triage-urgent``) that the widget puts on the
-  message, so the page can make it stand out.
+  message, so the page can make it stand out;
+- never silent: if nothing could be answered, an apology (``never_silent``).
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from sanic import Blueprint
 
 from channels.message_input import InvalidInput, clean_text
 from channels.message_output import EMPHASISED_LEVELS, triage_level
+from channels.never_silent import never_silent
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +104,7 @@ class SessionSocketIOInput(SocketIOInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
+        on_new_message = never_silent(on_new_message)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
 

@@ -22,6 +22,7 @@ Differences from Rasa's ``TelegramInput`` (same URL, ``/webhooks/telegram/webhoo
   characters in the text become spaces; long texts are split at 4096
   characters instead of being refused; custom payloads that repeat the text
   (``triage``, ``assessment``) are not sent;
+- never silent: if nothing could be answered, an apology (``never_silent``);
 - the Bot API base URL is configurable (``api_url``), for tests and
   self-hosted Bot API servers;
 - with no token and secret (the variables unset) the channel is off: the
@@ -43,6 +44,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.exceptions import ValidationError
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.telegram import TelegramInput, TelegramOutput
+from rasa.shared.constants import INTENT_MESSAGE_PREFIX
+from rasa.shared.core.constants import USER_INTENT_RESTART
 from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -50,6 +53,7 @@ from sanic.response import HTTPResponse
 
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
+from channels.never_silent import never_silent
 from channels.recent import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -61,6 +65,7 @@ SECRET_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 MESSAGE_LIMIT = 4096
 CALLBACK_DATA_LIMIT = 64
 LONG_PAYLOAD_PREFIX = "~p:"
+RESTART = INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART  # "/restart"
 COMMAND = re.compile(r"^/(?P<command>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<argument>.*))?$", re.S)
 
 
@@ -267,9 +272,12 @@ class SafeTelegramInput(TelegramInput):
             logger.warning(f"Telegram: ignored update {update['update_id']}: {error}.")
             return
         metadata = self.get_metadata(request)
+        answered = never_silent(on_new_message)
         try:
             for text in self._texts_for_bot(text):
-                await on_new_message(
+                # A restart sends nothing by design; everything else must get an answer.
+                handle = on_new_message if text == RESTART else answered
+                await handle(
                     UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
                 )
         except Exception:  # noqa: BLE001 - a failed reply must still answer Telegram 200
@@ -325,7 +333,7 @@ class SafeTelegramInput(TelegramInput):
         if name == "start":
             return [self.start_payload]
         if name == "restart":
-            return ["/restart", self.start_payload]
+            return [RESTART, self.start_payload]
         return [text]
 
 

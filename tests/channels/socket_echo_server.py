@@ -21,7 +21,7 @@ def main(port: int, channel_class: str) -> None:
     )
 
     async def echo(message: UserMessage) -> None:
-        await message.output_channel.send_text_message(message.sender_id, f"echo: {message.text}")
+        await message.output_channel.send_response(message.sender_id, {"text": f"echo: {message.text}"})
 
     app = Sanic("socket_echo")
     app.blueprint(channel.blueprint(echo), url_prefix=f"/webhooks/{channel.url_prefix()}")

@@ -17,7 +17,7 @@ when another server changed the lock in between), e.g.::
 Differences from the stock store besides atomicity: waiting messages check
 every 0.25 s instead of every second, and a lock key expires in Redis once its
 last ticket has, so a crashed server leaves nothing behind.
-``endpoints.scale.yml`` uses it as ``type: addons.lock_store.AtomicRedisLockStore``.
+``endpoints.scale.yml`` uses it as ``type: stores.lock_store.AtomicRedisLockStore``.
 """
 from __future__ import annotations
 
@@ -25,10 +25,11 @@ import json
 import math
 import time
 from contextlib import asynccontextmanager
-from typing import AsyncGenerator, Callable, Optional, Text, TypeVar
+from typing import Any, AsyncGenerator, Callable, Optional, Text, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
 
@@ -38,6 +39,14 @@ WAIT_BETWEEN_CHECKS_SECONDS = 0.25
 
 class AtomicRedisLockStore(RedisLockStore):
     """``RedisLockStore`` whose ticket updates are Redis transactions."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        # Rasa builds custom lock stores from the endpoints file this way.
+        if endpoint_config is not None:
+            if endpoint_config.url:
+                kwargs.setdefault("host", endpoint_config.url)
+            kwargs = {**endpoint_config.kwargs, **kwargs}
+        super().__init__(**kwargs)
 
     @asynccontextmanager
     async def lock(

@@ -1,7 +1,7 @@
 """Rasa's SQL tracker store, made to fail visibly and to keep text out of logs.
 
 ``endpoints.yml`` (SQLite) and ``endpoints.scale.yml`` (PostgreSQL) use it as
-``type: addons.tracker_store.SafeSQLTrackerStore`` with the same settings as
+``type: stores.tracker_store.SafeSQLTrackerStore`` with the same settings as
 Rasa's ``type: SQL``; the data is Rasa's own ``events`` table, unchanged.
 Three differences:
 
