@@ -139,7 +139,6 @@ def rasa_server_pid(parent: int) -> Optional[int]:
             continue
         try:
             cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            stat = (proc / "stat").read_text().split()
         except OSError:
             continue
         if "rasa run" in cmd and "actions" not in cmd and os.getpgid(int(proc.name)) == parent:
@@ -200,6 +199,7 @@ async def measure(bot: BotFigures, server: Server, conversations: List[List[str]
 def bench_starter(args: argparse.Namespace, workdir: Path) -> BotFigures:
     bot = BotFigures("starter")
     starter_dir = workdir / "starter"
+    starter_dir.mkdir(parents=True)  # `rasa init` wants the folder to exist
     started = time.perf_counter()
     # `rasa init --no-prompt` creates the starter project and trains it.
     subprocess.run([str(VENV_BIN / "rasa"), "init", "--no-prompt", "--init-dir", str(starter_dir)],
