@@ -21,7 +21,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 from aiohttp import web
 
-SLACK_TOKEN = "xoxb-test-token"
+SLACK_TOKEN = "xoxb-fake"  # a placeholder, not a real token
 SLACK_SIGNING_SECRET = "test-signing-secret"
 # The channel where the bot answers every message (SLACK_CHANNEL), as in
 # payloads/slack_event_callback_app_mention__docs.slack.dev.json.
