@@ -23,15 +23,8 @@ for origin in "${cors_origins[@]}"; do
   if [[ $origin == *"*"* ]]; then echo "error: CORS_ORIGIN must list origins, not '*'." >&2; exit 1; fi
 done
 export RASA_PORT
-# credentials.yml reads these with ${VAR}, which Rasa refuses when a variable is
-# unset. Unset means "channel off": the Slack and Telegram channels start
-# disabled (their webhooks answer 503) until their variables are set.
-for var in SLACK_BOT_TOKEN SLACK_SIGNING_SECRET SLACK_CHANNEL \
-           TELEGRAM_BOT_TOKEN TELEGRAM_BOT_USERNAME TELEGRAM_SECRET_TOKEN TELEGRAM_WEBHOOK_URL; do
-  export "$var=${!var:-}"
-done
-export SLACK_API_URL=${SLACK_API_URL:-https://slack.com/api/}
-export TELEGRAM_API_URL=${TELEGRAM_API_URL:-https://api.telegram.org}
+# Slack/Telegram variables: unset means the channel is off.
+source scripts/channel_env.sh
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:${ACTION_PORT}/webhook}
 export TRACKER_SQLITE_PATH=${TRACKER_SQLITE_PATH:-var/conversations.db}
 mkdir -p "$(dirname "$TRACKER_SQLITE_PATH")"

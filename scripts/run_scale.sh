@@ -37,13 +37,8 @@ export DB_LOGIN_DATABASE=${DB_LOGIN_DATABASE-postgres} DB_SSLMODE=${DB_SSLMODE:-
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1} REDIS_PORT=${REDIS_PORT:-6379}
 export REDIS_PASSWORD=${REDIS_PASSWORD:-} REDIS_DB=${REDIS_DB:-1}
 export REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX-spasmtwitch}
-# credentials.yml reads these with ${VAR}; unset means "channel off" (see run.sh).
-for var in SLACK_BOT_TOKEN SLACK_SIGNING_SECRET SLACK_CHANNEL \
-           TELEGRAM_BOT_TOKEN TELEGRAM_BOT_USERNAME TELEGRAM_SECRET_TOKEN TELEGRAM_WEBHOOK_URL; do
-  export "$var=${!var:-}"
-done
-export SLACK_API_URL=${SLACK_API_URL:-https://slack.com/api/}
-export TELEGRAM_API_URL=${TELEGRAM_API_URL:-https://api.telegram.org}
+# Slack/Telegram variables: unset means the channel is off.
+source scripts/channel_env.sh
 
 # Rasa waits forever for a database that is not there; say so at once instead.
 reachable() { timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }

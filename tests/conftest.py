@@ -27,10 +27,6 @@ def servers(tmp_path_factory: pytest.TempPathFactory, fake_platforms) -> Assista
     running.stop()
 
 
-def texts(messages: list) -> str:
-    """All text the bot sent, joined; handy for asserting on a reply."""
-    return "\n".join(m.get("text", "") for m in messages)
-
 
 @pytest.fixture(scope="session")
 def nlu_parse():

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from tests.conftest import texts
+from tests.replies import texts
 
 pytestmark = pytest.mark.slow
 

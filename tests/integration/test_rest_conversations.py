@@ -11,30 +11,13 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from tests.conftest import texts
+from tests.replies import button_payload, custom, texts
 
 pytestmark = pytest.mark.slow
 
 
 def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
-
-
-def custom(messages: List[dict], key: str) -> Optional[Dict[str, Any]]:
-    """The first custom payload in a reply that has ``key`` (e.g. "triage")."""
-    for message in messages:
-        payload = message.get("custom")
-        if isinstance(payload, dict) and key in payload:
-            return payload[key]
-    return None
-
-
-def button_payload(messages: List[dict], title_part: str) -> str:
-    for message in messages:
-        for button in message.get("buttons", []) or []:
-            if title_part.lower() in button["title"].lower():
-                return button["payload"]
-    raise AssertionError(f"no button like {title_part!r} in {json.dumps(messages)[:500]}")
 
 
 def test_smoke_a_question_gets_the_answer(servers):

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import yaml
 
+from tests.replies import custom, texts  # noqa: F401  (re-exported for the tests)
 from tests.servers import ROOT
 
 CALF_CHECK_IN = [
@@ -33,18 +34,6 @@ APOLOGY = yaml.safe_load(Path(ROOT / "channels" / "texts.yml").read_text())["ser
 
 def new_sender(prefix: str = "persist") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def texts(messages: List[dict]) -> str:
-    return "\n".join(message.get("text", "") for message in messages)
-
-
-def custom(messages: List[dict], key: str) -> Optional[Dict[str, Any]]:
-    for message in messages:
-        payload = message.get("custom")
-        if isinstance(payload, dict) and key in payload:
-            return payload[key]
-    return None
 
 
 def is_apology(messages: List[dict]) -> bool:
