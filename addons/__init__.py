@@ -6,3 +6,9 @@ message length guard (`message_limit`) and the response generator that puts
 typed slot values into custom payloads (`response_generator`). The channel
 connectors live in `channels/`.
 """
+
+# Speed fixes to Rasa internals (see the module). Applied here because every
+# Rasa server that loads this model imports `addons` before it serves.
+from addons import rasa_patches as _rasa_patches
+
+_rasa_patches.apply()
