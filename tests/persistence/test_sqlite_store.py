@@ -1,0 +1,40 @@
+"""The embedded SQLite tracker store: write-ahead log, same data as Rasa's."""
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from stores.tracker_store import SafeSQLTrackerStore
+
+
+def conversation(sender: str) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events(sender, [
+        ActionExecuted("action_listen"),
+        UserUttered("my calf cramps at night", {"name": "describe_symptom", "confidence": 0.9}),
+        SlotSet("body_part", "calf"),
+        ActionExecuted("symptom_check_form"),
+    ])
+
+
+def test_sqlite_file_uses_the_write_ahead_log_and_keeps_every_event(tmp_path):
+    path = tmp_path / "conversations.db"
+    store = SafeSQLTrackerStore(dialect="sqlite", db=str(path))
+    asyncio.run(store.save(conversation("alice")))
+    stored = asyncio.run(store.retrieve("alice"))
+    store.engine.dispose()
+
+    with sqlite3.connect(path) as connection:  # the mode stays with the file
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        rows = connection.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'alice'").fetchone()[0]
+    assert rows == 4
+    assert [type(event) for event in stored.events] == [ActionExecuted, UserUttered, SlotSet, ActionExecuted]
+    assert SlotSet("body_part", "calf") in stored.events
+
+
+def test_in_memory_sqlite_still_works(tmp_path):
+    store = SafeSQLTrackerStore(dialect="sqlite", db=None)
+    asyncio.run(store.save(conversation("bob")))
+    assert SlotSet("body_part", "calf") in asyncio.run(store.retrieve("bob")).events
