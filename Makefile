@@ -50,7 +50,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml'
                    $(wildcard addons/*.py) triage/rules.yml $(SPACY_MODEL)
 
 .PHONY: help install spacy train validate run run-scale shell actions test test-fast lock clean \
-        web browser telegram-webhook forget purge eval bench
+        web browser telegram-webhook forget purge eval bench profile
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -132,8 +132,11 @@ telegram-webhook: $(STAMPS)/installed ## Register the Telegram webhook with its 
 eval: $(MODEL) ## Measure understanding into results/eval/ (held-out, 5-fold CV, stories, red flags)
 	@scripts/eval.sh
 
-bench: $(MODEL) $(STAMPS)/web ## Benchmark ours against Rasa's starter bot into results/bench.md
-	@$(PY) scripts/bench.py
+bench: $(MODEL) $(STAMPS)/web ## Benchmark ours against Rasa's starter bot into results/bench.md (NOTE="what changed")
+	@$(PY) scripts/bench.py --train-ours --note "$${NOTE:-}"
+
+profile: $(MODEL) $(STAMPS)/web ## Where the Rasa server spends its CPU under load (py-spy), into results/profile/
+	@$(PY) scripts/profile_server.py
 
 lock: ## Re-resolve requirements.in into requirements.lock
 	@rm -rf /tmp/spasm-lock-venv && "$$(scripts/find_python310.sh)" -m venv /tmp/spasm-lock-venv

@@ -225,6 +225,7 @@ def bench_ours(args: argparse.Namespace, workdir: Path) -> BotFigures:
         subprocess.run([str(VENV_BIN / "rasa"), "train", "--force", "--fixed-model-name", "bench", "--out", str(workdir)],
                        cwd=ROOT, env=base_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         bot.train_seconds = time.perf_counter() - started
+        model = workdir / "bench.tar.gz"  # serve what was just trained from the same inputs
     bot.model_mb = model.stat().st_size / 1e6
     port, action_port = free_port(), free_port()
     env = base_env()
@@ -279,6 +280,64 @@ def table(bots: List[BotFigures], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+HISTORY_HEADING = "## History"
+HISTORY_HEADER = (
+    "| date | commit | change | msg/s ours | msg/s starter | ratio | p95 ours (s) | p95 starter (s) "
+    "| ratio | errors | RSS ours (MB) | training ours (s) |\n|---|---|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def commit() -> str:
+    """The commit measured, marked '+changes' when the working tree differs from it."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+def history(out: Path, bots: List[BotFigures], args: argparse.Namespace) -> str:
+    """The earlier runs kept from ``out`` plus a row for this one (before/after figures)."""
+    rows: List[str] = []
+    if out.exists():
+        text = out.read_text()
+        if HISTORY_HEADING in text:
+            rows = [line for line in text.split(HISTORY_HEADING, 1)[1].splitlines()
+                    if line.startswith("| 20")]
+    by_name = {b.name: b for b in bots}
+    ours, starter = by_name.get("ours"), by_name.get("starter")
+
+    def figure(bot: Optional[BotFigures], get) -> Optional[float]:
+        return get(bot) if bot else None
+
+    rate = lambda b: b.concurrent.throughput if b.concurrent else None  # noqa: E731
+    p95 = lambda b: b.concurrent.percentile(95) if b.concurrent else None  # noqa: E731
+    errors = sum((b.sequential.errors if b.sequential else 0) + (b.concurrent.errors if b.concurrent else 0)
+                 for b in bots)
+    rows.append(
+        f"| {time.strftime('%Y-%m-%d')} | {commit()} | {args.note or '-'} "
+        f"| {fmt(figure(ours, rate), digits=1)} | {fmt(figure(starter, rate), digits=1)} "
+        f"| {ratio(figure(ours, rate), figure(starter, rate))} "
+        f"| {fmt(figure(ours, p95))} | {fmt(figure(starter, p95))} | {ratio(figure(ours, p95), figure(starter, p95))} "
+        f"| {errors} | {fmt(ours.peak_rss_mb if ours else None, digits=0)} "
+        f"| {fmt(ours.train_seconds if ours else None, digits=0)} |"
+    )
+    return "\n".join([
+        "",
+        HISTORY_HEADING,
+        "",
+        f"Every full run adds a row ({args.users} concurrent users; ratio = ours/starter; "
+        "'+changes' = uncommitted changes on top of that commit).",
+        "",
+        HISTORY_HEADER,
+        *rows,
+        "",
+    ])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description="Benchmark ours against Rasa's starter bot.")
     parser.add_argument("--quick", action="store_true", help="a few messages against ours only (used by make test)")
@@ -286,6 +345,7 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20, help="messages per concurrent user")
     parser.add_argument("--sequential-messages", type=int, default=40)
     parser.add_argument("--train-ours", action="store_true", help="also time a full training of ours (--force)")
+    parser.add_argument("--note", default="", help="what changed since the last run, for the history table")
     parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.md")
     args = parser.parse_args()
     if args.quick:
@@ -304,7 +364,8 @@ def main() -> int:
     report = "\n".join([
         f"# Benchmark ({'quick' if args.quick else 'full'})",
         "",
-        f"Machine: {machine}. Load: 1 user x {args.sequential_messages} messages, then "
+        f"Latest run: {time.strftime('%Y-%m-%d')}, commit {commit()}. Machine: {machine}. "
+        f"Load: 1 user x {args.sequential_messages} messages, then "
         f"{args.users} concurrent users x {args.messages} messages over the REST webhook.",
         "",
         table(bots, args),
@@ -312,6 +373,8 @@ def main() -> int:
     ])
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
+    if not args.quick:
+        report += history(args.out, bots, args)
     args.out.write_text(report)
     errors = sum((b.sequential.errors if b.sequential else 0) + (b.concurrent.errors if b.concurrent else 0) for b in bots)
     return 1 if args.quick and errors else 0
