@@ -29,8 +29,9 @@ A SQLite file is local, so the connection check before each use is skipped.
 """
 from __future__ import annotations
 
+import json
 import logging
-from typing import Any
+from typing import Any, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import (
@@ -38,6 +39,7 @@ from rasa.core.tracker_store import (
     SQLTrackerStore,
     create_engine_kwargs,
 )
+from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +61,25 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             use_write_ahead_log(self.engine)
         self.Base.metadata.create_all(self.engine)  # an in-memory database is new per engine
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
+        """Rasa's ``_retrieve``, reading only the ``data`` column.
+
+        Rasa builds an ORM object per stored event and then uses only its JSON;
+        the same query asking for that one column skips the objects.
+        """
+        with self.session_scope() as session:
+            rows = (
+                self._event_query(session, sender_id, fetch_events_from_all_sessions)
+                .with_entities(self.SQLEvent.data)
+                .all()
+            )
+        events = [json.loads(data) for (data,) in rows]
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
 
 
 def use_write_ahead_log(engine: sa.engine.Engine) -> None:

@@ -38,3 +38,20 @@ def test_in_memory_sqlite_still_works(tmp_path):
     store = SafeSQLTrackerStore(dialect="sqlite", db=None)
     asyncio.run(store.save(conversation("bob")))
     assert SlotSet("body_part", "calf") in asyncio.run(store.retrieve("bob")).events
+
+
+def test_retrieve_reads_the_latest_session_only_and_nothing_for_strangers(tmp_path):
+    from rasa.shared.core.events import SessionStarted
+
+    store = SafeSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "conversations.db"))
+    tracker = conversation("carol")
+    tracker.update(SessionStarted(timestamp=tracker.events[-1].timestamp + 1))
+    tracker.update(UserUttered("hello again", {"name": "greet", "confidence": 1.0},
+                               timestamp=tracker.events[-1].timestamp + 2))
+    asyncio.run(store.save(tracker))
+
+    latest = asyncio.run(store.retrieve("carol"))
+    everything = asyncio.run(store.retrieve_full_tracker("carol"))
+    assert [type(event) for event in latest.events] == [SessionStarted, UserUttered]
+    assert len(everything.events) == 6
+    assert asyncio.run(store.retrieve("nobody")) is None
