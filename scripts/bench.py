@@ -229,7 +229,7 @@ def bench_ours(args: argparse.Namespace, workdir: Path) -> BotFigures:
     bot.model_mb = model.stat().st_size / 1e6
     port, action_port = free_port(), free_port()
     env = base_env()
-    env.update(RASA_PORT=str(port), ACTION_PORT=str(action_port),
+    env.update(RASA_PORT=str(port), ACTION_PORT=str(action_port), WEB_PORT=str(free_port()),
                ACTION_SERVER_URL=f"http://localhost:{action_port}/webhook",
                TRACKER_SQLITE_PATH=str(workdir / "bench.db"), MODEL=str(model))
     server = Server([str(ROOT / "scripts" / "run.sh")], ROOT, env, port, workdir / "ours.log")
@@ -345,16 +345,22 @@ def main() -> int:
     parser.add_argument("--messages", type=int, default=20, help="messages per concurrent user")
     parser.add_argument("--sequential-messages", type=int, default=40)
     parser.add_argument("--train-ours", action="store_true", help="also time a full training of ours (--force)")
+    parser.add_argument("--ours-only", action="store_true",
+                        help="skip the starter bot (quick comparisons while tuning; no history row)")
     parser.add_argument("--note", default="", help="what changed since the last run, for the history table")
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench.md")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: results/bench.md for a full run, results/bench-partial.md otherwise")
     args = parser.parse_args()
     if args.quick:
         args.users, args.messages, args.sequential_messages = 2, 3, 3
+    partial = args.quick or args.ours_only
+    if args.out is None:  # a partial run never overwrites the tracked report and its history
+        args.out = ROOT / "results" / ("bench-partial.md" if partial else "bench.md")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
         bots = []
-        if not args.quick:
+        if not partial:
             bots.append(bench_starter(args, workdir))
         bots.append(bench_ours(args, workdir))
     finally:
@@ -362,7 +368,7 @@ def main() -> int:
 
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     report = "\n".join([
-        f"# Benchmark ({'quick' if args.quick else 'full'})",
+        f"# Benchmark ({'quick' if args.quick else 'ours only' if args.ours_only else 'full'})",
         "",
         f"Latest run: {time.strftime('%Y-%m-%d')}, commit {commit()}. Machine: {machine}. "
         f"Load: 1 user x {args.sequential_messages} messages, then "
@@ -373,7 +379,7 @@ def main() -> int:
     ])
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    if not args.quick:
+    if not partial:
         report += history(args.out, bots, args)
     args.out.write_text(report)
     errors = sum((b.sequential.errors if b.sequential else 0) + (b.concurrent.errors if b.concurrent else 0) for b in bots)
