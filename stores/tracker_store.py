@@ -25,7 +25,8 @@ rollback journal plus the database, 0.2 ms instead of 0.8 ms per commit on
 the benchmark machine, and Rasa's SQL calls block the server's event loop, so
 that time is every user's. Durability is unchanged (``synchronous`` stays
 FULL), and ``make forget``/``make purge`` can read while the server writes.
-A SQLite file is local, so the connection check before each use is skipped.
+A SQLite file is local, so the connection check before each use is skipped
+and the connection is kept instead of reopened for every message.
 """
 from __future__ import annotations
 
@@ -54,8 +55,14 @@ class SafeSQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         is_sqlite = url.get_backend_name() == "sqlite"
+        options = create_engine_kwargs(url)
+        if is_sqlite:
+            # SQLAlchemy 1.4 opens and closes a SQLite file per session (NullPool);
+            # Rasa uses the store from the server's event-loop thread only, so
+            # one kept connection per thread is safe and saves that per message.
+            options["poolclass"] = sa.pool.SingletonThreadPool
         self.engine = sa.create_engine(
-            url, pool_pre_ping=not is_sqlite, hide_parameters=True, **create_engine_kwargs(url)
+            url, pool_pre_ping=not is_sqlite, hide_parameters=True, **options
         )
         if is_sqlite and url.database not in (None, "", ":memory:"):
             use_write_ahead_log(self.engine)
