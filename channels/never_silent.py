@@ -1,8 +1,9 @@
 """Wrap a channel's message handler so a person never gets silence.
 
 If handling a message sent nothing back (a custom action failed, e.g. the
-action server is down) or raised (e.g. the tracker store is unreachable), the
-person gets a short apology that still names the emergency number. Used by
+action server is down) or raised (e.g. the tracker store is unreachable, even
+after some replies went out), the person gets a short apology that still names
+the emergency number. Used by
 every channel of ours: ``super().blueprint(never_silent(on_new_message))``.
 """
 from __future__ import annotations
@@ -82,13 +83,18 @@ def never_silent(
     async def handle(message: UserMessage) -> Any:
         counting = CountingOutputChannel(message.output_channel)
         message.output_channel = counting
+        failed = False
         try:
             result = await on_new_message(message)
         except Exception:
             # No message text in the log: conversations are health data.
             logger.exception("Handling a message failed; sending the apology instead.")
-            result = None
-        if counting.sent == 0 and not (message.text or "").strip().startswith(SILENT_COMMANDS):
+            result, failed = None, True
+        # A failure after replies went out (e.g. the conversation could not be
+        # saved) still gets the apology: that turn is not kept, so the person
+        # must not think it was.
+        silent_command = (message.text or "").strip().startswith(SILENT_COMMANDS)
+        if failed or (counting.sent == 0 and not silent_command):
             await counting.inner.send_text_message(message.sender_id, service_unavailable_text())
         return result
 

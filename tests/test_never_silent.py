@@ -1,4 +1,4 @@
-"""never_silent: an apology when nothing was sent, nothing extra otherwise."""
+"""never_silent: an apology when nothing was sent or handling failed, nothing extra otherwise."""
 from __future__ import annotations
 
 import asyncio
@@ -43,6 +43,15 @@ def test_an_exception_gets_the_apology_not_a_crash():
         raise RuntimeError("tracker store down")
 
     assert run(handler) == [service_unavailable_text()]
+
+
+def test_a_failure_after_a_reply_still_gets_the_apology():
+    # e.g. the reply was ready but saving the conversation failed: the turn is lost.
+    async def handler(message):
+        await message.output_channel.send_response(message.sender_id, {"text": "Does it hurt?"})
+        raise RuntimeError("database is locked")
+
+    assert run(handler) == ["Does it hurt?", service_unavailable_text()]
 
 
 @pytest.mark.parametrize("command", ["/restart", "/session_start"])

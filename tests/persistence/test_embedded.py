@@ -89,7 +89,8 @@ def test_a_locked_database_gets_the_apology_quickly_and_the_conversation_resumes
     run_steps(lambda _, text: embedded.send(sender, text), CALF_CHECK_IN[:2])
     stored_before = embedded.user_texts(sender)
 
-    # Another process holds the SQLite file exclusively: the server cannot read it.
+    # Another process holds the SQLite file's write lock: with the write-ahead
+    # log the server can still read, but cannot save the turn.
     blocker = sqlite3.connect(embedded.db_path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
