@@ -22,3 +22,4 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     assert "| p95 latency, 2 users (s) |" in report
     errors_row = next(line for line in report.splitlines() if line.startswith("| errors |"))
     assert errors_row == "| errors | 0 |"
+    assert "| empty replies | 0 |" in report.splitlines()
