@@ -30,9 +30,10 @@ and the connection is kept instead of reopened for every message.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from typing import Any, Optional, Text
+from typing import Any, Iterator, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import (
@@ -43,6 +44,9 @@ from rasa.core.tracker_store import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
+
+# On a tracker this store loaded or saved: how many of its events are stored.
+STORED_EVENTS = "_events_already_stored"
 
 
 class SafeSQLTrackerStore(SQLTrackerStore):
@@ -84,9 +88,31 @@ class SafeSQLTrackerStore(SQLTrackerStore):
                 .all()
             )
         events = [json.loads(data) for (data,) in rows]
-        if self.domain and events:
-            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-        return None
+        if not (self.domain and events):
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        if not fetch_events_from_all_sessions:
+            setattr(tracker, STORED_EVENTS, len(rows))
+        return tracker
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        """The events of ``tracker`` not stored yet.
+
+        Rasa counts the stored events of the session with a query on every save
+        (half the time of a save). A tracker this store loaded, or saved, knows
+        how many of its events are stored; only a new one needs the query.
+        Messages of one conversation never overlap (lock store), so the number
+        cannot go stale; and if ``make forget`` erased the conversation
+        mid-turn, only that turn's events are written, not the erased ones again.
+        """
+        stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None or tracker.events.maxlen is not None:
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, stored, len(tracker.events))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await super().save(tracker)
+        setattr(tracker, STORED_EVENTS, len(tracker.events))
 
 
 def use_write_ahead_log(engine: sa.engine.Engine) -> None:
