@@ -34,10 +34,95 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class AssistantServers:
+class ServerGroup:
+    """A run script started in its own process group, so stopping it ends every
+    server it started. Subclasses give the script, its environment and
+    ``_ready()``; used by ``AssistantServers`` and the scale-out tests."""
+
+    script: str = ""
+    log_path: Path
+
+    def __init__(self) -> None:
+        self.process: Optional[subprocess.Popen] = None
+        self._log_start = 0
+
+    def environment(self) -> Dict[str, str]:
+        raise NotImplementedError
+
+    def _ready(self) -> bool:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 300):
+        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        self.process = subprocess.Popen(
+            [str(ROOT / "scripts" / self.script)],
+            cwd=ROOT,
+            env=self.environment(),
+            stdout=open(self.log_path, "ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop() and kill() end everything
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.script} exited early; log:\n{self.log_tail()}")
+            if self._ready():
+                return self
+            time.sleep(1)
+        self.kill()
+        raise RuntimeError(f"{self.script} not ready after {timeout}s; log:\n{self.log_tail()}")
+
+    def stop(self) -> None:
+        """A clean shutdown (SIGTERM), then SIGKILL after 30 s."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+    def kill(self) -> None:
+        """Crash every server at once (SIGKILL, no clean shutdown), as a power cut would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def log_tail(self, lines: int = 80) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def group(self) -> Dict[int, str]:
+        """pid -> command line of every process in the script's group."""
+        found = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                if os.getpgid(int(entry.name)) != self.process.pid:
+                    continue
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except (OSError, ProcessLookupError):
+                continue
+        return found
+
+    @staticmethod
+    def post(url: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
+        """POST one message to a REST channel; return the bot's messages."""
+        response = requests.post(url, json={"sender": sender, "message": message}, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+
+
+class AssistantServers(ServerGroup):
     """`scripts/run.sh` on free ports; `.rest_url` is the REST webhook, `.web_url` the page."""
 
+    script = "run.sh"
+
     def __init__(self, workdir: Path, env: Optional[Dict[str, str]] = None) -> None:
+        super().__init__()
         self.workdir = workdir
         self.rasa_port = free_port()
         self.action_port = free_port()
@@ -45,7 +130,6 @@ class AssistantServers:
         self.db_path = workdir / "conversations.db"
         self.log_path = workdir / "servers.log"
         self.extra_env = env or {}
-        self.process: Optional[subprocess.Popen] = None
 
     @property
     def base_url(self) -> str:
@@ -78,27 +162,6 @@ class AssistantServers:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 300) -> "AssistantServers":
-        log = open(self.log_path, "ab")
-        # Own process group, so stop() ends run.sh and both servers it started.
-        self.process = subprocess.Popen(
-            [str(ROOT / "scripts" / "run.sh")],
-            cwd=ROOT,
-            env=self.environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"servers exited early; log:\n{self.log_tail()}")
-            if self._ready():
-                return self
-            time.sleep(1)
-        self.stop()
-        raise RuntimeError(f"servers not ready after {timeout}s; log:\n{self.log_tail()}")
-
     def _ready(self) -> bool:
         try:
             rasa = requests.get(f"{self.base_url}/webhooks/rest/", timeout=2)
@@ -108,31 +171,6 @@ class AssistantServers:
         except requests.RequestException:
             return False
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-    def kill(self) -> None:
-        """Crash every server at once (SIGKILL, no clean shutdown), as a power cut would."""
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def log_tail(self, lines: int = 60) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
     def send(self, sender: str, message: str, timeout: float = 60) -> List[dict]:
         """POST one message to the REST channel; return the bot's messages."""
-        response = requests.post(
-            self.rest_url, json={"sender": sender, "message": message}, timeout=timeout
-        )
-        response.raise_for_status()
-        return response.json()
+        return self.post(self.rest_url, sender, message, timeout)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import time
 import uuid
@@ -19,9 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
-import requests
-
-from tests.servers import CHANNEL_VARIABLES, ROOT, free_port
+from tests.servers import CHANNEL_VARIABLES, ServerGroup, free_port
 
 PG_HOST = os.environ.get("DB_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("DB_PORT", "5432"))
@@ -139,10 +136,13 @@ class OwnRedis:
             self.process.wait(timeout=15)
 
 
-class ScaleOut:
+class ScaleOut(ServerGroup):
     """``scripts/run_scale.sh`` on free ports; ``urls[i]`` is server i's REST webhook."""
 
+    script = "run_scale.sh"
+
     def __init__(self, workdir: Path, database: str, redis_port: int, model: Path) -> None:
+        super().__init__()
         self.workdir = workdir
         self.database = database
         self.redis_port = redis_port
@@ -150,8 +150,6 @@ class ScaleOut:
         self.rasa_ports = [free_port(), free_port()]
         self.action_port = free_port()
         self.log_path = workdir / "run_scale.log"
-        self.process: Optional[subprocess.Popen] = None
-        self._log_start = 0
 
     @property
     def urls(self) -> List[str]:
@@ -177,42 +175,13 @@ class ScaleOut:
         return env
 
     def start(self, timeout: float = 360) -> "ScaleOut":
-        self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
-        self.process = subprocess.Popen(
-            [str(ROOT / "scripts" / "run_scale.sh")],
-            cwd=ROOT, env=self.environment(),
-            stdout=open(self.log_path, "ab"), stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: kill() ends everything
-        )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"run_scale.sh exited early; log:\n{self.log_tail()}")
-            if self._ready():
-                return self
-            time.sleep(1)
-        self.kill()
-        raise RuntimeError(f"run_scale.sh not ready after {timeout}s; log:\n{self.log_tail()}")
+        return super().start(timeout)
 
     def _ready(self) -> bool:
         # run_scale.sh prints its banner once every server answers.
         with open(self.log_path, "rb") as log:
             log.seek(self._log_start)
             return b"scale-out profile is ready" in log.read()
-
-    def group(self) -> Dict[int, str]:
-        """pid -> command line of every process in run_scale.sh's group."""
-        found = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                if os.getpgid(int(entry.name)) != self.process.pid:
-                    continue
-                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except (OSError, ProcessLookupError):
-                continue
-        return found
 
     def pid_listening_on(self, port: int) -> int:
         """The server process started with ``--port <port>``."""
@@ -221,20 +190,5 @@ class ScaleOut:
                 return pid
         raise LookupError(f"no server with --port {port} in {self.group()}")
 
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-
-    def log_tail(self, lines: int = 80) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
     def send(self, sender: str, message: str, server: int = 0, timeout: float = 60) -> List[dict]:
-        response = requests.post(
-            self.urls[server], json={"sender": sender, "message": message}, timeout=timeout
-        )
-        response.raise_for_status()
-        return response.json()
+        return self.post(self.urls[server], sender, message, timeout)
