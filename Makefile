@@ -40,6 +40,14 @@ export REDIS_KEY_PREFIX    ?= spasmtwitch
 RETENTION_DAYS ?= 30
 DAYS           ?= $(RETENTION_DAYS)
 ENDPOINTS      ?= endpoints.yml
+# Quick mode: `make eval QUICK=1` (and bench, profile) runs a small version in
+# about a minute, into RESULTS_DIR (default: a new temporary directory, printed);
+# a full run writes into RESULTS_DIR, default results/.
+QUICK          ?= 0
+QUICK_FLAG     := $(if $(filter-out 0,$(QUICK)),--quick)
+ifdef RESULTS_DIR
+export RESULTS_DIR
+endif
 # No usage data leaves the machine; quieter TensorFlow; one SQLAlchemy notice less.
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL   := 2
@@ -115,7 +123,7 @@ purge: $(STAMPS)/installed ## Delete conversations idle for more than DAYS days 
 actions: $(STAMPS)/installed ## Start only the action server
 	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
 
-shell: $(MODEL) ## Chat with the assistant in the terminal
+shell: $(MODEL) ## Chat with the assistant in the terminal (needs one; /stop ends it)
 	@scripts/shell.sh
 
 test-fast: $(STAMPS)/installed $(SPACY_MODEL) $(STAMPS)/web ## Fast tests: pure logic, no trained model
@@ -129,14 +137,14 @@ test: $(MODEL) $(STAMPS)/web browser ## Everything: data validation, unit tests,
 telegram-webhook: $(STAMPS)/installed ## Register the Telegram webhook with its secret (see docs/channels/telegram.md)
 	@$(PY) scripts/telegram_webhook.py
 
-eval: $(MODEL) ## Measure understanding into results/eval/ (held-out, 5-fold CV, stories, red flags)
-	@scripts/eval.sh
+eval: $(MODEL) ## Measure understanding into results/eval/ (held-out, 5-fold CV, stories, red flags); QUICK=1: no CV, about a minute, into a temporary dir
+	@scripts/eval.sh $(QUICK_FLAG)
 
-bench: $(MODEL) $(STAMPS)/web ## Benchmark ours against Rasa's starter bot into results/bench.md (NOTE="what changed")
-	@$(PY) scripts/bench.py --train-ours --note "$${NOTE:-}"
+bench: $(MODEL) $(STAMPS)/web ## Benchmark ours against Rasa's starter bot into results/bench.md (NOTE="what changed"); QUICK=1: ours only, a few messages, into a temporary dir
+	@$(PY) scripts/bench.py $(if $(QUICK_FLAG),--quick,--train-ours --note "$${NOTE:-}")
 
-profile: $(MODEL) $(STAMPS)/web ## Where the Rasa server spends its CPU under load (py-spy), into results/profile/
-	@$(PY) scripts/profile_server.py
+profile: $(MODEL) $(STAMPS)/web ## Where the Rasa server spends its CPU under load (py-spy), into results/profile/; QUICK=1: 2 users x 3 messages, into a temporary dir
+	@$(PY) scripts/profile_server.py $(QUICK_FLAG)
 
 lock: ## Re-resolve requirements.in into requirements.lock
 	@rm -rf /tmp/spasm-lock-venv && "$$(scripts/find_python310.sh)" -m venv /tmp/spasm-lock-venv

@@ -2,7 +2,10 @@
 
 Usage:
     python scripts/bench.py                 # full run, writes results/bench.md
-    python scripts/bench.py --quick         # a few messages against ours only (make test)
+    python scripts/bench.py --quick         # a few messages against ours only (make bench QUICK=1)
+
+Reports go to $RESULTS_DIR (default results/; for --quick, a new temporary
+directory), so a partial run never overwrites the tracked results/bench.md.
 
 For each bot: train (the starter bot is created with `rasa init --no-prompt` in
 a temporary folder and trained there; ours is `make train`'s model), start the
@@ -356,13 +359,19 @@ def main() -> int:
                         help="skip the starter bot (quick comparisons while tuning; no history row)")
     parser.add_argument("--note", default="", help="what changed since the last run, for the history table")
     parser.add_argument("--out", type=Path, default=None,
-                        help="default: results/bench.md for a full run, results/bench-partial.md otherwise")
+                        help="default: $RESULTS_DIR/bench.md for a full run, $RESULTS_DIR/bench-partial.md "
+                             "for --ours-only (RESULTS_DIR default: results); for --quick, bench.md in "
+                             "RESULTS_DIR or else a new temporary directory")
     args = parser.parse_args()
     if args.quick:
         args.users, args.messages, args.sequential_messages = 2, 3, 3
     partial = args.quick or args.ours_only
     if args.out is None:  # a partial run never overwrites the tracked report and its history
-        args.out = ROOT / "results" / ("bench-partial.md" if partial else "bench.md")
+        results_dir = os.environ.get("RESULTS_DIR") or ""
+        if args.quick:
+            args.out = Path(results_dir or tempfile.mkdtemp(prefix="spasm-quick-")) / "bench.md"
+        else:
+            args.out = Path(results_dir or ROOT / "results") / ("bench-partial.md" if partial else "bench.md")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
@@ -389,6 +398,7 @@ def main() -> int:
     if not partial:
         report += history(args.out, bots, args)
     args.out.write_text(report)
+    print(f"Report: {args.out}")
     # Ours must answer every message with something (never silent).
     ours = [b for b in bots if b.name == "ours"]
     failures = sum((r.errors + r.empty_replies) for b in ours for r in (b.sequential, b.concurrent) if r)

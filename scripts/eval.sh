@@ -6,18 +6,31 @@
 #   3. test stories
 #   4. red-flag detection recall and false-alarm rate
 # then a one-page summary: results/eval/summary.md
+#
+# --quick (`make eval QUICK=1`, about a minute): everything but step 2, which
+# trains five times. Output goes to $RESULTS_DIR/eval; RESULTS_DIR defaults to
+# results/, or for a quick run to a new temporary directory, so a quick run
+# never replaces the reports of a full one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-OUT=results/eval
+quick=0
+if [[ ${1:-} == --quick ]]; then quick=1; fi
+if [[ $quick == 1 && -z ${RESULTS_DIR:-} ]]; then RESULTS_DIR=$(mktemp -d -t spasm-quick-XXXXXX); fi
+OUT=${RESULTS_DIR:-results}/eval
 FOLDS=${FOLDS:-5}
 mkdir -p "$OUT"
+if [[ $quick == 1 ]]; then echo "==> Quick evaluation (no cross-validation) into $OUT"; fi
 
 echo "==> 1/4 held-out NLU test"
 .venv/bin/rasa test nlu --model models/assistant.tar.gz --nlu tests/nlu --out "$OUT/holdout"
 
-echo "==> 2/4 NLU cross-validation ($FOLDS folds; each fold trains the NLU pipeline)"
-.venv/bin/rasa test nlu --nlu data --config config.yml --domain domain.yml \
-  --cross-validation --folds "$FOLDS" --out "$OUT/cross_validation"
+if [[ $quick == 1 ]]; then
+  echo "==> 2/4 NLU cross-validation: skipped (quick run)"
+else
+  echo "==> 2/4 NLU cross-validation ($FOLDS folds; each fold trains the NLU pipeline)"
+  .venv/bin/rasa test nlu --nlu data --config config.yml --domain domain.yml \
+    --cross-validation --folds "$FOLDS" --out "$OUT/cross_validation"
+fi
 
 echo "==> 3/4 test stories"
 .venv/bin/rasa test core --model models/assistant.tar.gz --stories tests/test_stories \
@@ -26,4 +39,7 @@ echo "==> 3/4 test stories"
 echo "==> 4/4 red-flag detection"
 .venv/bin/python scripts/red_flag_report.py --out "$OUT/red_flags.json"
 
-.venv/bin/python scripts/eval_summary.py "$OUT"
+summary_args=("$OUT")
+if [[ $quick == 1 ]]; then summary_args+=(--quick); fi
+.venv/bin/python scripts/eval_summary.py "${summary_args[@]}"
+echo "Summary: $OUT/summary.md"

@@ -1,6 +1,9 @@
 """Write results/eval/summary.md from the reports `make eval` produced.
 
-Usage: python scripts/eval_summary.py results/eval
+Usage: python scripts/eval_summary.py results/eval [--quick]
+
+--quick: a quick run (`make eval QUICK=1`), without cross-validation; the
+summary says so.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ def commit() -> str:
         return "unknown"
 
 
-def main(out: Path) -> None:
+def main(out: Path, quick: bool = False) -> None:
     holdout = load(out / "holdout" / "intent_report.json")
     selection = load(out / "holdout" / "response_selection_report.json")
     cv = load(out / "cross_validation" / "intent_report.json")
@@ -34,6 +37,8 @@ def main(out: Path) -> None:
     flags = load(out / "red_flags.json") or {}
 
     lines = [f"# Evaluation summary (commit {commit()})", ""]
+    if quick:
+        lines += ["Quick run (`make eval QUICK=1`): no cross-validation; `make eval` measures everything.", ""]
     lines.append("| measure | value |")
     lines.append("|---|---|")
     if holdout:
@@ -73,4 +78,5 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "results/eval"))
+    arguments = [argument for argument in sys.argv[1:] if argument != "--quick"]
+    main(Path(arguments[0] if arguments else "results/eval"), quick="--quick" in sys.argv[1:])

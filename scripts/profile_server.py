@@ -2,11 +2,13 @@
 
 Usage:
     python scripts/profile_server.py [--users 20] [--messages 20]
+    python scripts/profile_server.py --quick    # 2 users x 3 messages (make profile QUICK=1)
 
 Starts the assistant as `make run` does (scripts/run.sh, on free ports, its own
 SQLite file), waits for its first answer, then samples the Rasa server with
 py-spy (on-CPU samples only) while the benchmark's load generator drives it
-over the REST webhook. Writes to results/profile/:
+over the REST webhook. Writes to $RESULTS_DIR/profile/ (RESULTS_DIR default:
+results/; for --quick, a new temporary directory):
 
     stacks.txt       py-spy's collapsed stacks: drop the file on speedscope
                      or feed it to flamegraph.pl for a flame graph
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import os
 import re
 import shutil
 import subprocess
@@ -103,8 +106,18 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--messages", type=int, default=20, help="messages per user")
     parser.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
-    parser.add_argument("--out", type=Path, default=ROOT / "results" / "profile")
+    parser.add_argument("--quick", action="store_true", help="2 users x 3 messages, into a temporary directory")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="default: $RESULTS_DIR/profile (RESULTS_DIR default: results, "
+                             "or for --quick a new temporary directory)")
     args = parser.parse_args()
+    if args.quick:
+        args.users, args.messages = 2, 3
+    if args.out is None:
+        results_dir = os.environ.get("RESULTS_DIR") or ""
+        if args.quick and not results_dir:
+            results_dir = tempfile.mkdtemp(prefix="spasm-quick-")
+        args.out = Path(results_dir or ROOT / "results") / "profile"
 
     py_spy = shutil.which("py-spy", path=str(VENV_BIN)) or shutil.which("py-spy")
     if not py_spy:
@@ -161,6 +174,7 @@ def main() -> int:
     ]
     (args.out / "summary.md").write_text("\n".join(lines))
     print("\n".join(lines))
+    print(f"Report: {args.out / 'summary.md'} (stacks: {stacks})")
     return 0
 
 

@@ -34,6 +34,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def processes_in_group(pgid: int) -> Dict[int, str]:
+    """pid -> command line of every process in process group ``pgid``."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry.name)) != pgid:
+                continue
+            found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, ProcessLookupError):
+            continue
+    return found
+
+
 class ServerGroup:
     """A run script started in its own process group, so stopping it ends every
     server it started. Subclasses give the script, its environment and
@@ -52,10 +67,15 @@ class ServerGroup:
     def _ready(self) -> bool:
         raise NotImplementedError
 
+    def command(self) -> List[str]:
+        """What start() runs: the script; a subclass may start it another way
+        (tests/test_readme_commands.py starts it through `make`)."""
+        return [str(ROOT / "scripts" / self.script)]
+
     def start(self, timeout: float = 300):
         self._log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         self.process = subprocess.Popen(
-            [str(ROOT / "scripts" / self.script)],
+            self.command(),
             cwd=ROOT,
             env=self.environment(),
             stdout=open(self.log_path, "ab"),
@@ -96,17 +116,7 @@ class ServerGroup:
 
     def group(self) -> Dict[int, str]:
         """pid -> command line of every process in the script's group."""
-        found = {}
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                if os.getpgid(int(entry.name)) != self.process.pid:
-                    continue
-                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except (OSError, ProcessLookupError):
-                continue
-        return found
+        return processes_in_group(self.process.pid)
 
     @staticmethod
     def post(url: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
