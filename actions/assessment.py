@@ -15,8 +15,9 @@ from rasa_sdk.types import DomainDict
 
 from actions import texts
 from actions.symptom_check import ALL_QUESTIONS, SKIPPED
-from triage.assessment import Assessment, assess
+from triage.assessment import Assessment, assess, canonical_answers
 from triage.corrections import parse_correction
+from triage.turn import answer_reasons
 
 
 def answers_from(tracker: Tracker) -> Dict[Text, Any]:
@@ -44,6 +45,39 @@ def summary_lines(answers: Dict[Text, Any], result: Assessment) -> List[Text]:
     return lines
 
 
+def warning_sign_lines(tracker: Tracker) -> List[Text]:
+    """What the check-in asked about warning signs: the ones the person said they
+    don't have, and the ones asked and not answered -- never counted as a "no".
+
+    [] when no warning-sign question was asked. A sign that fired is in the care
+    advice already, so it is in neither list."""
+    spec = texts.texts()["warning_checks"]
+    denied: List[Text] = []
+    unanswered: List[Text] = []
+    for slot in spec["signs"]:
+        value = tracker.get_slot(slot)
+        if value is None and slot not in ALWAYS_ASKED:
+            continue  # not asked in this check-in (the breathing question is for the chest and neck)
+        readable = None if value in (None, SKIPPED) else canonical_answers({slot: value})[slot]
+        if readable is None:
+            unanswered.append(slot)
+        elif not answer_reasons(slot, readable):
+            denied.append(slot)
+    lines = []
+    if denied:
+        lines.append(spec["denied"].format(
+            signs=texts.join_words(spec["signs"][s] for s in denied)))
+    if unanswered:
+        lines.append(spec["unanswered"].format(
+            signs=texts.join_words(spec["signs"][s] for s in unanswered),
+            advice=" ".join(spec["advice"][s] for s in unanswered)))
+    return lines
+
+
+#: warning-sign questions every check-in asks (breathing only for the chest and neck)
+ALWAYS_ASKED = frozenset({"pain_level", "weakness"})
+
+
 class ActionAssessSymptoms(Action):
     """Tell spasm from twitch with the deciding answers; set the triage level."""
 
@@ -63,6 +97,8 @@ class ActionAssessSymptoms(Action):
         if result.tips:
             tips = texts.join_words(texts.phrase("tips", t) for t in result.tips)
             dispatcher.utter_message(text=words["tips_intro"].format(tips=tips))
+        for line in warning_sign_lines(tracker):
+            dispatcher.utter_message(text=line)
         summary = "\n".join([words["summary_intro"], *summary_lines(answers, result)])
         dispatcher.utter_message(text=summary)
         dispatcher.utter_message(

@@ -3,7 +3,9 @@
 Runs with the highest priority in the Rasa server, so emergency advice never
 depends on the intent classifier, on the training stories or on the action
 server. It reads the ``red_flag`` entities that ``RedFlagDetector`` put on the
-latest user message and drives the turn:
+latest user message and, during the check-in, the message read as the answer to
+the question just asked (``triage.turn.answer_reasons``: a "yes" to the
+breathing question, "agony" to the pain question), and drives the turn:
 
 1. ``utter_care_advice``, after setting ``triage_level`` (the highest level
    among the reasons, from ``triage/rules.yml``) and ``triage_reasons``: the
@@ -14,7 +16,9 @@ latest user message and drives the turn:
    report starts the check-in, a question is answered: ``follow_up_actions``).
 
 Example: mid-form "I can't breathe" -> utter_care_advice (emergency),
-action_deactivate_loop, action_listen.
+action_deactivate_loop, action_listen. The same for "yes" when the question was
+"do you have any trouble breathing?" -- whatever intent the classifier guessed.
+An answer that fires only a routine reason waits for the assessment.
 """
 from __future__ import annotations
 
@@ -31,7 +35,8 @@ from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from triage.rules import highest_level, load_rules
+from triage.rules import highest_level, level_of, load_rules, order_reasons
+from triage.turn import answer_reasons
 
 RED_FLAG_ENTITY = "red_flag"
 EMERGENCY = "emergency"
@@ -51,6 +56,11 @@ def actions_since_last_user_message(tracker: DialogueStateTracker) -> List[Text]
     return list(reversed(actions))
 
 
+CHECK_IN_FORM = "symptom_check_form"
+#: answers escalate in the turn they are given at these levels; routine waits
+ANSWER_ESCALATION_LEVELS = frozenset({"emergency", "urgent"})
+
+
 def red_flag_reasons(tracker: DialogueStateTracker) -> List[Text]:
     """Reason codes on the latest user message, in detection order, no repeats."""
     reasons: List[Text] = []
@@ -58,6 +68,35 @@ def red_flag_reasons(tracker: DialogueStateTracker) -> List[Text]:
         if entity.get("entity") == RED_FLAG_ENTITY and entity.get("value") not in reasons:
             reasons.append(entity["value"])
     return reasons
+
+
+def answer_to_requested_slot(tracker: DialogueStateTracker) -> Optional[Any]:
+    """The latest message as the answer to the check-in question being asked:
+    a button's value ('/inform{"pain_level": "severe"}') or the text as typed."""
+    if tracker.active_loop_name != CHECK_IN_FORM:
+        return None
+    slot = tracker.get_slot("requested_slot")
+    message = tracker.latest_message
+    if not slot or message is None:
+        return None
+    text = message.text or ""
+    if text.startswith("/"):
+        for entity in message.entities:
+            if entity.get("entity") == slot:
+                return entity.get("value")
+        return None
+    return text
+
+
+def turn_reasons(tracker: DialogueStateTracker) -> List[Text]:
+    """Red flags in the text, plus what the answer to the current question fires
+    (emergency and urgent only), most urgent first."""
+    reasons = red_flag_reasons(tracker)
+    answer = answer_to_requested_slot(tracker)
+    if answer is not None:
+        fired = answer_reasons(tracker.get_slot("requested_slot"), answer)
+        reasons += [r for r in fired if level_of(r) in ANSWER_ESCALATION_LEVELS]
+    return list(order_reasons(reasons))
 
 
 @DefaultV1Recipe.register(
@@ -109,7 +148,7 @@ class RedFlagPolicy(Policy):
         rule_only_data: Optional[Dict[Text, Any]] = None,
         **kwargs: Any,
     ) -> PolicyPrediction:
-        reasons = red_flag_reasons(tracker)
+        reasons = turn_reasons(tracker)
         if not reasons:
             return self._abstain(domain)
 

@@ -72,3 +72,37 @@ def test_no_words_for_codes_the_rules_never_produce():
     rules = load_rules()
     assert set(texts.texts()["factors"]) == {f.code for f in rules.likelihood.features}
     assert set(texts.texts()["tips"]) == {t.code for t in rules.tips.rules}
+
+
+# No default reassurance (DESIGN.md, safety principle 4b): a level below urgent means
+# nothing fired, not that nothing is wrong.
+FALSE_REASSURANCE = ("isn't an emergency", "is not an emergency", "nothing you've told me",
+                     "nothing you told me", "no warning sign", "nothing to worry about")
+
+
+def _all_check_in_texts():
+    def walk(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+    return list(walk(texts.texts()))
+
+
+@pytest.mark.parametrize("level", ["routine", "self_care", None])
+def test_no_care_text_below_urgent_reassures_by_default(domain, level):
+    variation = next(v for v in care_variations(domain)
+                     if (v.get("condition") or [{}])[0].get("value") == level)
+    said = variation["text"].lower()
+    assert not [p for p in FALSE_REASSURANCE if p in said], said
+    # and it lists what to act on now
+    assert "emergency number" in said and "today" in said
+
+
+def test_no_check_in_text_reassures_by_default():
+    said = [t.lower() for t in _all_check_in_texts()]
+    assert not [t for t in said for p in FALSE_REASSURANCE if p in t]

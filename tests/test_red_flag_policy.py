@@ -60,7 +60,7 @@ def test_abstains_without_red_flags(policy, domain):
     "reasons, level",
     [
         (["breathing_difficulty"], "emergency"),
-        (["severe_pain", "chest_pain"], "emergency"),
+        (["chest_pain", "severe_pain"], "emergency"),
         (["severe_pain"], "urgent"),
         (["muscle_weakness", "persistent_or_frequent"], "urgent"),
         (["appearance_change"], "routine"),
@@ -129,3 +129,50 @@ def test_a_red_flag_from_an_earlier_turn_does_not_fire_again(policy, domain):
     events = [user("faq", ["chest_pain"]), ActionExecuted("utter_care_advice"), ActionExecuted(ACTION_LISTEN_NAME), user("thank")]
     tracker = tracker_of(domain, events)
     assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
+
+
+# ------------------------------------------------------------------ answers, in the turn
+def asked(slot: str) -> List[Event]:
+    return [ActionExecuted("symptom_check_form"), ActiveLoop("symptom_check_form"),
+            SlotSet("requested_slot", slot)]
+
+
+@pytest.mark.parametrize("intent", ["affirm", "greet", "faq", "nlu_fallback", "out_of_scope"])
+@pytest.mark.parametrize("text", ["yes", "yeah a bit", "sometimes"])
+def test_yes_to_the_breathing_question_is_an_emergency_whatever_the_intent(policy, domain, intent, text):
+    tracker = tracker_of(domain, [*asked("breathing_trouble"), user(intent, text=text)])
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    assert predicted(prediction, domain) == "utter_care_advice"
+    slots = {e.key: e.value for e in prediction.optional_events}
+    assert slots == {"triage_level": "emergency", "triage_reasons": ["breathing_difficulty"]}
+    tracker.update(ActionExecuted("utter_care_advice"))
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == "action_deactivate_loop"
+
+
+def test_a_button_answer_is_triaged_from_its_value(policy, domain):
+    message = UserUttered('/inform{"pain_level": "severe"}', {"name": "inform", "confidence": 1.0},
+                          [{"entity": "pain_level", "value": "severe"}])
+    tracker = tracker_of(domain, [*asked("pain_level"), message])
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    assert predicted(prediction, domain) == "utter_care_advice"
+    assert {e.key: e.value for e in prediction.optional_events}["triage_level"] == "urgent"
+
+
+@pytest.mark.parametrize("slot, text", [
+    ("breathing_trouble", "no"),
+    ("breathing_trouble", "not sure"),       # unanswered is not "no", but not an emergency either
+    ("pain_level", "a bit sore"),
+    ("weakness", "no, nothing feels weak"),
+    ("ongoing_for", "about three months"),   # routine: the assessment says so, not this turn
+])
+def test_answers_without_an_emergency_or_urgent_sign_leave_the_turn_alone(policy, domain, slot, text):
+    tracker = tracker_of(domain, [*asked(slot), user("inform", text=text)])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
+
+
+def test_an_answer_counts_only_for_the_question_it_answers(policy, domain):
+    """ "yes" outside the check-in, or to a harmless question, fires nothing."""
+    assert predicted(policy.predict_action_probabilities(
+        tracker_of(domain, [user("affirm", text="yes")]), domain), domain) is None
+    assert predicted(policy.predict_action_probabilities(
+        tracker_of(domain, [*asked("stiffness"), user("affirm", text="yes")]), domain), domain) is None

@@ -240,13 +240,16 @@ def normalize_pain(text: Any) -> Optional[str]:
 
 # =========================================================================== yes / no
 _YES = (
-    r"\b(yes|yeah|yea|yep|yup|ya|yah|yas|y|aye|sure|definitely|absolutely|certainly|correct|"
-    r"right|true|affirmative|indeed|of course|i think so|i believe so|think so|probably|"
+    r"\b(yes|yeah|yea|yep|yup|ya|yah|yas|y|yh|yeh|ye|yus|aye|sure|definitely|absolutely|"
+    r"certainly|correct|true|affirmative|indeed|of course|i think so|i believe so|think so|probably|"
+    r"only when|when it (cramps|spasms|happens|starts|comes)|during (them|it|the cramps|the spasms)|"
     r"maybe|possibly|perhaps|a little|a bit|a tad|slightly|somewhat|sometimes|occasionally|"
     r"kind of|kinda|sort of|sorta|now and then|on and off|once in a while|here and there|"
     r"from time to time|a few times|it does|it is|i do|i am|i have|it did|they do|they are|"
     r"there is|quite|very|often|yess+|yesh|ok yes|uh huh|mhm|mm hmm|a lot|loads)\b",
     r"^(yes|yeah|yep|y)\W*$",
+    # "right" is a yes only on its own: "only my right thumb" is not
+    r"^(right|that'?s right|that is right)\W*$",
 )
 _NO = (
     r"\b(no|nope|nah|naw|nay|n|none|never|not really|not at all|not that i know|"
@@ -255,6 +258,8 @@ _NO = (
     r"i have not|i haven't|not|negative|false|nothing|no way|not much|hardly|barely|"
     r"nothing like that|neither|nada|nopes?|noo+|not particularly|not especially|"
     r"wrong|incorrect|(absolutely|definitely|certainly|of course|surely|totally) not)\b",
+    # "just my lower back", "only the eye": one place, so no to "more than one place"
+    r"^(only|just) (my|the|in my|in the|on my|on the|that|this|one)\b",
 )
 _UNSURE = r"\b(not sure|unsure|do not know|idk|dunno|no idea|can not tell|not certain|no clue|" \
           r"hard to (say|tell)|who knows|don't know|i am not sure)\b"

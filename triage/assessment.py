@@ -44,7 +44,7 @@ class Assessment:
         return bool(self.reasons)
 
 
-def _canonical(answers: Mapping[str, Any]) -> Dict[str, Any]:
+def canonical_answers(answers: Mapping[str, Any]) -> Dict[str, Any]:
     """Canonical slot values (normalisers are idempotent on canonical values)."""
     get = answers.get
     out: Dict[str, Any] = {
@@ -60,7 +60,7 @@ def _canonical(answers: Mapping[str, Any]) -> Dict[str, Any]:
     return {slot: out[slot] for slot in SLOTS}
 
 
-def _holds(condition: Iterable[Tuple[str, Tuple[Any, ...]]], values: Mapping[str, Any]) -> bool:
+def condition_holds(condition: Iterable[Tuple[str, Tuple[Any, ...]]], values: Mapping[str, Any]) -> bool:
     """All (slot, accepted values) pairs hold; list slots hold when they contain any value."""
     for slot, accepted in condition:
         value = values.get(slot)
@@ -79,7 +79,7 @@ def _holds(condition: Iterable[Tuple[str, Tuple[Any, ...]]], values: Mapping[str
 
 def _likelihood(values: Mapping[str, Any], rules: Rules) -> Tuple[str, Tuple[str, ...], Dict[str, int]]:
     lk = rules.likelihood
-    fired = [f for f in lk.features if _holds(f.when, values)]
+    fired = [f for f in lk.features if condition_holds(f.when, values)]
     spasm = sum(f.spasm for f in fired)
     twitch = sum(f.twitch for f in fired)
     order = {f.code: i for i, f in enumerate(lk.features)}
@@ -102,7 +102,7 @@ def _tips(values: Mapping[str, Any], likely: str, level: str, rules: Rules) -> T
     if level in cfg.suppress_at_levels:
         return ()
     context = dict(values, likely=likely)
-    chosen = [rule.code for rule in cfg.rules if any(_holds(c, context) for c in rule.when_any)]
+    chosen = [rule.code for rule in cfg.rules if any(condition_holds(c, context) for c in rule.when_any)]
     if not chosen:
         chosen = list(cfg.default)
     return tuple(chosen[: cfg.max_tips])
@@ -115,13 +115,13 @@ def assess(answers: Mapping[str, Any]) -> Assessment:
     conversation (unknown codes raise KeyError -- a programming error in the caller).
     """
     rules = load_rules()
-    values = _canonical(answers)
+    values = canonical_answers(answers)
 
     likely, factors, points = _likelihood(values, rules)
 
     fired: List[str] = []
     for code, reason in rules.reasons.items():
-        if reason.answers and _holds(reason.answers, values):
+        if reason.answers and condition_holds(reason.answers, values):
             fired.append(code)
     red_flags = list(answers.get("red_flag_reasons") or ())
     for code in red_flags:
@@ -154,11 +154,11 @@ def reason_descriptions(assessment: Assessment) -> List[Dict[str, Any]]:
 def explain_points(assessment_answers: Mapping[str, Any]) -> List[Dict[str, Any]]:
     """Which likelihood features fired, with their points and rationale (for review)."""
     rules = load_rules()
-    values = _canonical(assessment_answers)
+    values = canonical_answers(assessment_answers)
     return [
         {"feature": f.code, "spasm": f.spasm, "twitch": f.twitch, "why": f.why}
         for f in rules.likelihood.features
-        if _holds(f.when, values)
+        if condition_holds(f.when, values)
     ]
 
 

@@ -39,7 +39,8 @@ NEG_WORDS = frozenset({"no", "not", "n't", "nt", "never", "without", "w/o", "non
 
 # single-token pre-negation triggers
 PRE_TRIGGERS_1 = frozenset({"no", "not", "n't", "nt", "never", "without", "w/o", "nor",
-                            "neither", "denies", "deny", "denied", "zero", "lack"})
+                            "neither", "denies", "deny", "denied", "zero", "lack", "nothing",
+                            "nothings"})
 # multi-token pre-negation triggers (as tuples, matched at any position)
 PRE_TRIGGERS_N: Tuple[Tuple[str, ...], ...] = (
     ("free", "of"),
@@ -280,15 +281,57 @@ def negation_cue(
 # Distant history: "I had chest pain years ago, it was anxiety"
 # =============================================================================
 DISTANT_UNITS = frozenset({"years", "year", "yrs", "months", "decades", "decade"})
-PRESENT_AGAIN = frozenset({"now", "again", "still", "today", "tonight", "currently", "back",
+# ("back" is not here: it is a body part too -- "it's back" is in RECURRENCE_PHRASES)
+PRESENT_AGAIN = frozenset({"now", "again", "still", "today", "tonight", "currently",
                            "returned", "recently", "lately", "since", "anymore", "rn", "morning",
                            "hours", "hour", "minutes", "yesterday", "week", "days"})
+
+
+#: it has come back: the past mention is about now too
+RECURRENCE = frozenset({"again", "returned", "returning", "recurred", "recurring", "still"})
+RECURRENCE_PHRASES = (("'s", "back"), ("is", "back"), ("came", "back"), ("coming", "back"),
+                      ("come", "back"), ("are", "back"), ("'re", "back"), ("has", "returned"))
+
+#: words that start a contrasting part of a sentence ("..., but now ...")
+CONTRAST_WORDS = frozenset({"but", "however", "whereas", "although", "though", "nowadays"})
+PRESENT_STARTERS = frozenset({"now", "today", "currently", "lately", "recently", "nowadays"})
+
+
+def _part_starts_at(words: Sequence[str], i: int) -> bool:
+    w = words[i]
+    if w in CONTRAST_WORDS:
+        return True
+    if w == "these" and i + 1 < len(words) and words[i + 1] == "days":
+        return True
+    return w in PRESENT_STARTERS and i > 0 and words[i - 1] in {",", "and", "-", ";"}
+
+
+def _contrast_part(words: Sequence[str], s: int, e: int, start: int, end: int) -> Tuple[int, int]:
+    """The part of the sentence words[s:e] that holds the match, cut at contrast
+    words ("years ago I had X, it cleared up, now I get Y": the part with X)."""
+    lo = start
+    while lo > s and not _part_starts_at(words, lo):
+        lo -= 1
+    hi = end
+    while hi < e and not _part_starts_at(words, hi):
+        hi += 1
+    return lo, hi
 
 
 def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
     """A distant-past marker in the sentence ("years ago", "last year", "as a child", "in
     2019") with no sign that it is happening again now. Returns the marker or None."""
     s, e = sentence_bounds(words, start, end)
+    # Only the part of the sentence the match is in counts: "I had chest pain as a
+    # teenager, but now it's a twitch" -- "now" belongs to the twitch, not the pain.
+    whole = list(words[s:e])
+    if any(_at(whole, k, p) for k in range(len(whole)) for p in (("never", "since"), ("not", "since"))):
+        return "never since"  # "I fainted once when I was 14, never since"
+    if any(w in RECURRENCE for w in whole) or any(
+        _at(whole, k, p) for k in range(len(whole)) for p in RECURRENCE_PHRASES
+    ):
+        return None  # "... years ago and now it's back"
+    s, e = _contrast_part(words, s, e, start, end)
     sent = list(words[s:e])
     if any(w in PRESENT_AGAIN for w in sent):
         return None
@@ -305,15 +348,12 @@ def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
             return f"in {nxt}"
         if w == "when" and nxt in {"i", "he", "she"} and i + 3 < len(sent) and sent[i + 2] in {
             "was", "were"
-        } and sent[i + 3] in {"young", "younger", "a", "little", "small", "pregnant", "child", "kid",
-                              "teenager", "in"}:
+        } and (sent[i + 3] in {"young", "younger", "a", "little", "small", "pregnant", "child", "kid",
+                               "teenager", "in", "at"} or sent[i + 3].isdigit()):
             return "when I was younger"
+        if w in {"never", "not"} and nxt == "since":
+            return "never since"
     return None
-
-
-def is_negated(words: Sequence[str], start: int, end: int, *,
-               ignore: AbstractSet[int] = frozenset()) -> bool:
-    return negation_cue(words, start, end, ignore=ignore) is not None
 
 
 # =============================================================================
@@ -433,14 +473,34 @@ def report_marker(words: Sequence[str], lo: int, hi: int, frame: range = range(0
     return None
 
 
+#: "is it normal / ok / common that ...": people ask this about what is happening to them
+NORMALITY_WORDS = frozenset({"normal", "ok", "okay", "common", "usual", "alright", "fine"})
+
+
+def _asks_if_own_experience_is_normal(words: Sequence[str], first: int, hi: int) -> bool:
+    """'is it normal that|to|if|when ...' (or 'is this|that normal')."""
+    if first + 2 >= hi or words[first] not in {"is", "isnt", "are", "arent"}:
+        return False
+    if words[first + 1] in {"it", "this", "that"}:
+        k = first + 2
+        return words[k] in NORMALITY_WORDS and k + 1 < hi and words[k + 1] in {
+            "that", "to", "if", "when", "for", "after"}
+    # "is a numb bum normal with sciatica?"
+    return any(w in {"normal", "ok", "okay"} for w in words[first + 2:hi])
+
+
 def is_general_question(
     words: Sequence[str],
     start: int,
     end: int,
     *,
     in_match: AbstractSet[int] = frozenset(),
+    serious: bool = False,
 ) -> bool:
     """True when words[start:end] sits in a general question ABOUT a symptom.
+
+    ``serious``: the symptom is an emergency or urgent sign; then "is it normal
+    that/to ..." is read as a report (people ask it about what is happening to them).
 
     ``in_match``: indices of tokens inside any positive red-flag match; a sentence or
     clause that *begins* with a symptom ("can't breathe, what do I do?") is a report.
@@ -468,8 +528,17 @@ def is_general_question(
             frame = clause_frame
     if not (sent_opener or clause_opener):
         return False
+    if serious and _asks_if_own_experience_is_normal(words, first, sent_end):
+        return False  # "is it normal that every breath is a fight?": a report
     # any personal or present report in the sentence turns it into a report
     return report_marker(words, sent_start, sent_end, frame) is None
+
+
+#: "... ? happened at work this morning": a time that makes the question a report
+RECENT_TIMES = (("this", "morning"), ("this", "afternoon"), ("this", "evening"),
+                ("last", "night"), ("earlier", "today"), ("just", "now"), ("an", "hour", "ago"),
+                ("minutes", "ago"), ("mins", "ago"), ("hours", "ago"), ("it", "happened"),
+                ("it", "'s", "been"), ("its", "been"), ("been", "creeping"), ("since", "yesterday"))
 
 
 def other_sentence_report(words: Sequence[str], sent_start: int, sent_end: int) -> bool:
@@ -481,7 +550,9 @@ def other_sentence_report(words: Sequence[str], sent_start: int, sent_end: int) 
                 ("i", "get", "it"), ("i", "get", "that"), ("i", "have", "those"),
                 ("happening", "to", "me"), ("i", "'m", "having", "that"),
                 ("that", "'s", "what", "i"), ("thats", "what", "i"), ("like", "mine"),
-                ("i", "have", "both"), ("i", "do", "have"), ("i", "'ve", "had", "it"))
+                ("i", "have", "both"), ("i", "do", "have"), ("i", "'ve", "had", "it"),
+                ("happened", "to", "me"), ("happens", "to", "me"), ("up", "on", "me"),
+                ("mine", "is"), ("mine", "'s"), ("it", "'s", "happening"), ("that", "happened"))
     lo = max(0, sent_start - 2 * MAX_SENTENCE_REACH)
     hi = min(len(words), sent_end + 2 * MAX_SENTENCE_REACH)
     for i in range(lo, hi):
@@ -492,6 +563,6 @@ def other_sentence_report(words: Sequence[str], sent_start: int, sent_end: int) 
                 return True
         if words[i] in {"rn", "currently"} or _at(words, i, ("right", "now")) or _at(
             words, i, ("at", "the", "moment")
-        ):
+        ) or any(_at(words, i, p) for p in RECENT_TIMES):
             return True
     return False

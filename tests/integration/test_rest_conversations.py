@@ -123,15 +123,106 @@ def test_stop_mid_check_in(servers):
     assert "stopped the symptom check" in reply
 
 
+def stored_slots(servers, sender: str) -> Dict[str, Any]:
+    """The slot values stored for a sender, read from the servers' SQLite file."""
+    import sqlite3
+
+    values: Dict[str, Any] = {}
+    with sqlite3.connect(servers.db_path) as db:
+        rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' "
+                          "ORDER BY id", (sender,)).fetchall()
+    for (data,) in rows:
+        event = json.loads(data)
+        values[event["name"]] = event["value"]
+    return values
+
+
+def training_words():
+    """Every word of every NLU training example (what IntentEvidenceGuard knows)."""
+    import yaml
+
+    from addons.intent_evidence import words_of
+    from tests.servers import ROOT
+
+    found = set()
+    for path in (ROOT / "data" / "nlu").glob("*.yml"):
+        for block in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            for line in str(block.get("examples", "")).splitlines():
+                found.update(words_of(line))
+    return found
+
+
+# Words no training example uses: by design (IntentEvidenceGuard) no intent can claim
+# them, so what happens does not depend on what the classifier guesses for them.
+NONSENSE = ["purple elephant", "lorem ipsum dolor", "zxq vbnm"]
+
+
+def test_the_nonsense_inputs_share_no_word_with_the_training_data():
+    known = training_words()
+    for text in NONSENSE:
+        from addons.intent_evidence import words_of
+        assert not set(words_of(text)) & known, text
+
+
 def test_nonsense_answer_is_reasked_with_why_then_skip_is_offered(servers):
     sender = new_sender()
     servers.send(sender, "my calf cramps")
-    first = servers.send(sender, "purple elephant")
+    first = servers.send(sender, NONSENSE[0])
     assert "twitches are usually over in seconds" in texts(first)
-    second = servers.send(sender, "lorem ipsum dolor")
+    second = servers.send(sender, NONSENSE[1])
     assert button_payload(second, "Skip this question")
     reply = servers.send(sender, button_payload(second, "Skip this question"))
     assert "Does it hurt?" in texts(reply)
+
+
+def test_a_stray_greeting_mid_check_in_is_reasked_not_the_full_greeting(servers):
+    sender = new_sender()
+    servers.send(sender, "my calf cramps")
+    reply = texts(servers.send(sender, "hi"))
+    assert "I'm the spasm-vs-twitch assistant" not in reply
+    assert "how long does one episode last" in reply
+
+
+def test_nonsense_outside_a_check_in_asks_to_rephrase(servers):
+    reply = texts(servers.send(new_sender(), NONSENSE[2]))
+    assert "say it another way" in reply
+
+
+def test_yes_to_the_breathing_question_is_an_emergency_in_that_turn(servers):
+    sender = new_sender()
+    reply = servers.send(sender, "my neck keeps spasming")
+    assert "trouble breathing during these episodes" in texts(reply)
+    assert custom(reply, "triage") is None
+    reply = servers.send(sender, "yes")
+    assert "emergency number" in reply[0]["text"], "the emergency advice comes first"
+    assert custom(reply, "triage") == {"level": "emergency", "reasons": ["breathing_difficulty"]}
+    assert "how long does one episode last" not in texts(reply), "the check-in stopped"
+
+
+def test_a_warning_sign_instead_of_an_answer_escalates_and_keeps_the_answers(servers):
+    sender = new_sender()
+    servers.send(sender, "my calf cramps")
+    servers.send(sender, "a few minutes")
+    reply = servers.send(sender, "then I passed out and shook all over")
+    triage = custom(reply, "triage")
+    assert triage["level"] == "emergency"
+    assert {"loss_of_consciousness", "seizure"} <= set(triage["reasons"])
+    assert "Let's look at what you're feeling" not in texts(reply), "no restart of the check-in"
+    slots = stored_slots(servers, sender)
+    assert slots["body_part"] == "calf" and slots["episode_duration"] == "minutes"
+
+
+def test_a_skipped_warning_sign_question_is_named_in_the_assessment(servers):
+    sender = new_sender()
+    reply = servers.send(sender, "my eyelid keeps twitching")
+    reply = servers.send(sender, button_payload(reply, "A few seconds"))
+    reply = servers.send(sender, "not sure")   # the pain question: skipped, not "no"
+    assert "skipping" in texts(reply)
+    for title in ["No", "No", "Yes", "No", "Days", "No, just there", "Nothing"]:
+        reply = servers.send(sender, button_payload(reply, title))
+    said = texts(reply)
+    assert "You didn't answer whether you have severe pain" in said
+    assert "Nothing you've told me is a warning sign" not in said
 
 
 def test_correction_after_the_assessment_recomputes_it(servers):
