@@ -68,9 +68,12 @@ def main(out: Path, quick: bool = False) -> None:
         lines += ["## Weakest FAQ topics (held-out F1)", "", "| topic | F1 | n |", "|---|---|---|"]
         lines += [f"| {k} | {v['f1-score']:.2f} | {v['support']} |" for k, v in weakest]
         lines.append("")
+    vignettes = out / "vignettes.md"
+    if vignettes.exists():
+        lines += ["## Warning-sign vignettes", "", *vignettes.read_text().splitlines()[2:], ""]
     lines += [
         "Files: `holdout/` (reports, `intent_confusion_matrix.png`, `intent_histogram.png`), "
-        "`cross_validation/`, `stories/`, `red_flags.json`.",
+        "`cross_validation/`, `stories/`, `red_flags.json`, `vignettes.md`.",
         "",
     ]
     (out / "summary.md").write_text("\n".join(lines))
