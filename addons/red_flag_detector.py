@@ -33,6 +33,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from triage.red_flags import detect_text
 
 RED_FLAG_ENTITY = "red_flag"
+#: message property: the language of the most urgent red flag ("en", "es", ...)
+RED_FLAG_LANGUAGE = "red_flag_language"
 # "/intent" or "/intent{json}" as sent by buttons; anything else is free text.
 INTENT_PAYLOAD = re.compile(r"^/[\w/]+(\{.*\})?$", re.DOTALL)
 
@@ -65,6 +67,8 @@ class RedFlagDetector(GraphComponent):
             hits = detect_text(text)
             if not hits:
                 continue
+            # any sign written in another language sets the reply's language
+            message.set(RED_FLAG_LANGUAGE, next((h.lang for h in hits if h.lang != "en"), "en"))
             entities = [
                 e for e in message.get(ENTITIES, []) if e.get(ENTITY_ATTRIBUTE_TYPE) != RED_FLAG_ENTITY
             ]

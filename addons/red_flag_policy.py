@@ -15,6 +15,10 @@ breathing question, "agony" to the pain question), and drives the turn:
    question; outside it, what the message asked for still happens (a symptom
    report starts the check-in, a question is answered: ``follow_up_actions``).
 
+A warning sign written in another language the patterns speak (reply_language,
+from addons/language_id.py) gets ``utter_care_advice_translated`` first -- the
+advice in that language -- then the English advice.
+
 Example: mid-form "I can't breathe" -> utter_care_advice (emergency),
 action_deactivate_loop, action_listen. The same for "yes" when the question was
 "do you have any trouble breathing?" -- whatever intent the classifier guessed.
@@ -88,6 +92,14 @@ def answer_to_requested_slot(tracker: DialogueStateTracker) -> Optional[Any]:
     return text
 
 
+def message_language(tracker: DialogueStateTracker) -> Text:
+    """The latest message's reply_language entity ("en" when there is none)."""
+    for entity in tracker.latest_message.entities if tracker.latest_message else []:
+        if entity.get("entity") == "reply_language":
+            return entity.get("value") or "en"
+    return "en"
+
+
 def turn_reasons(tracker: DialogueStateTracker) -> List[Text]:
     """Red flags in the text, plus what the answer to the current question fires
     (emergency and urgent only), most urgent first."""
@@ -111,6 +123,10 @@ class RedFlagPolicy(Policy):
             "priority": 7,  # above RulePolicy (6): a red flag wins over a form
             # One response with a variation per triage level (slot triage_level).
             "care_response": "utter_care_advice",
+            # The same advice in the message's language, sent first (emergency and
+            # urgent only; the domain has a variation per language and level).
+            "translated_response": "utter_care_advice_translated",
+            "translated_languages": ["es", "fr", "de", "pt", "it", "pl"],
             # Outside a check-in, after non-emergency advice, what the message
             # itself asked for still happens (intent -> action); else listen.
             "follow_up_actions": {
@@ -155,16 +171,18 @@ class RedFlagPolicy(Policy):
         level = highest_level(reasons)
         care_response = self.config["care_response"]
         done = actions_since_last_user_message(tracker)
+        events = [SlotSet(TRIAGE_LEVEL_SLOT, level), SlotSet(TRIAGE_REASONS_SLOT, reasons)]
+
+        translated = self.config["translated_response"]
+        if level in ANSWER_ESCALATION_LEVELS and \
+                message_language(tracker) in self.config["translated_languages"]:
+            if not done:
+                return self._predict(translated, domain, events=events)
+            if done[0] == translated:
+                done = done[1:]  # then the same turn goes on as for an English message
 
         if not done:
-            return self._predict(
-                care_response,
-                domain,
-                events=[
-                    SlotSet(TRIAGE_LEVEL_SLOT, level),
-                    SlotSet(TRIAGE_REASONS_SLOT, reasons),
-                ],
-            )
+            return self._predict(care_response, domain, events=events)
         if done == [care_response]:
             if level == EMERGENCY:
                 if tracker.active_loop_name:

@@ -176,3 +176,36 @@ def test_an_answer_counts_only_for_the_question_it_answers(policy, domain):
         tracker_of(domain, [user("affirm", text="yes")]), domain), domain) is None
     assert predicted(policy.predict_action_probabilities(
         tracker_of(domain, [*asked("stiffness"), user("affirm", text="yes")]), domain), domain) is None
+
+
+# ------------------------------------------------------------------ other languages
+def spanish(reasons):
+    entities = [{"entity": "red_flag", "value": r} for r in reasons]
+    entities.append({"entity": "reply_language", "value": "es"})
+    return UserUttered("no puedo respirar", {"name": "nlu_fallback", "confidence": 1.0}, entities)
+
+
+def test_an_emergency_in_spanish_gets_the_spanish_advice_then_the_english(policy, domain):
+    tracker = tracker_of(domain, [spanish(["breathing_difficulty"])])
+    first = policy.predict_action_probabilities(tracker, domain)
+    assert predicted(first, domain) == "utter_care_advice_translated"
+    assert {e.key: e.value for e in first.optional_events}["triage_level"] == "emergency"
+    tracker.update(ActionExecuted("utter_care_advice_translated"))
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == "utter_care_advice"
+    tracker.update(ActionExecuted("utter_care_advice"))
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == ACTION_LISTEN_NAME
+
+
+def test_a_routine_sign_in_another_language_gets_only_the_english_advice(policy, domain):
+    tracker = tracker_of(domain, [spanish(["persistent_or_frequent"])])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == "utter_care_advice"
+
+
+def test_every_translated_variation_is_for_a_language_the_policy_sends(domain):
+    from addons.red_flag_policy import RedFlagPolicy
+
+    languages = set(RedFlagPolicy.get_default_config()["translated_languages"])
+    variations = domain.responses["utter_care_advice_translated"]
+    covered = {(c["value"], d["value"]) for v in variations if v.get("condition")
+               for c, d in [sorted(v["condition"], key=lambda x: x["name"])]}
+    assert covered == {(lang, level) for lang in languages for level in ("emergency", "urgent")}

@@ -191,11 +191,13 @@ def negation_cue(
     end: int,
     *,
     ignore: AbstractSet[int] = frozenset(),
+    extra_triggers: AbstractSet[str] = frozenset(),
 ) -> Optional[NegationCue]:
     """Return the cue that negates words[start:end], or None if the match stands.
 
     ``ignore``: token indices that belong to other (positive) red-flag matches; a
     negation word there belongs to that symptom ("can't breathe") and is no cue.
+    ``extra_triggers``: negation words of the language the pattern is in ("sin", "kein").
     """
     sent_start, sent_end = sentence_bounds(words, start, end)
 
@@ -216,7 +218,7 @@ def negation_cue(
             crossed_subject = True
             i -= 1
             continue
-        trig = _pre_trigger_at(words, i)
+        trig = _pre_trigger_at(words, i) or ((i, i + 1) if w in extra_triggers else None)
         if trig and not _pseudo_covering(words, i):
             t_start, t_end = trig
             # "no, I have ..." / "no my chest hurts": an answer word, not a negation

@@ -48,6 +48,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -85,6 +86,8 @@ class RedFlagHit:
     text: str
     start_char: int
     end_char: int
+    #: the language of the pattern that matched ("en", "es", ...): the advice is given in it
+    lang: str = "en"
 
     def to_dict(self) -> Dict[str, Any]:
         return asdict(self)
@@ -101,6 +104,8 @@ class PatternEntry:
     phrase: Optional[str] = None
     #: concepts that must also be present (un-negated) in the message
     needs: Tuple[str, ...] = ()
+    #: the language the phrasing is in
+    lang: str = "en"
 
     @property
     def is_concept(self) -> bool:
@@ -119,6 +124,7 @@ class Candidate:
     end_char: int
     status: str  # flagged | negated | historical | general_question | exception | duplicate | needs_context
     detail: str = ""
+    lang: str = "en"
 
 
 class PatternError(ValueError):
@@ -209,6 +215,8 @@ def _split_top(text: str, sep: str = "|") -> List[str]:
 def _expand(text: str, where: str) -> List[List[Dict[str, Any]]]:
     sequences: List[List[Dict[str, Any]]] = [[]]
     for unit in _units(text, where):
+        if "[" in unit and not unit.startswith("["):
+            unit = f"[{unit}]"  # "faint*|[passed out|blacked out]": one group of alternatives
         if unit.startswith("["):
             optional = unit.endswith("]?")
             inner = unit[1:-2] if optional else unit[1:-1]
@@ -279,6 +287,13 @@ def load_patterns(path: Union[str, Path, None] = None) -> Tuple[PatternEntry, ..
                 raise PatternError(f"{where}: each line must be a JSON object")
             if set(obj) == {"comment"}:
                 continue
+            if "language" in obj:
+                if set(obj) - {"language", "negations", "comment"} or not isinstance(
+                        obj.get("negations"), list):
+                    raise PatternError(f"{where}: a language line needs 'language' and 'negations'")
+                NEGATIONS_BY_LANGUAGE[str(obj["language"])] = frozenset(
+                    _strip_accents(w.lower()) for w in obj["negations"])
+                continue
             if "define" in obj:
                 if set(obj) - {"define", "as", "comment"} or not isinstance(obj.get("as"), str):
                     raise PatternError(f"{where}: a define needs 'define' and 'as' only")
@@ -303,7 +318,7 @@ def load_patterns(path: Union[str, Path, None] = None) -> Tuple[PatternEntry, ..
             if has_pattern == has_phrase:
                 raise PatternError(f"{where}: needs exactly one of 'pattern', 'match' or 'phrase'")
             unknown = set(obj) - {"reason", "concept", "pattern", "phrase", "id", "exception",
-                                  "comment", "with"}
+                                  "comment", "with", "lang"}
             if unknown:
                 raise PatternError(f"{where}: unknown keys {sorted(unknown)}")
             needs = obj.get("with") or []
@@ -322,13 +337,15 @@ def load_patterns(path: Union[str, Path, None] = None) -> Tuple[PatternEntry, ..
                     raise PatternError(f"{where}: pattern can match nothing")
                 entries.append(PatternEntry(
                     lineno, reason, pid, bool(obj.get("exception")),
-                    patterns=tuple(tuple(p) for p in (compiled or [pat])), needs=needs))
+                    patterns=tuple(tuple(p) for p in (compiled or [pat])), needs=needs,
+                    lang=str(obj.get("lang") or "en")))
             else:
                 phrase = obj["phrase"]
                 if not isinstance(phrase, str) or not phrase.strip():
                     raise PatternError(f"{where}: 'phrase' must be a non-empty string")
                 entries.append(PatternEntry(lineno, reason, pid, bool(obj.get("exception")),
-                                            phrase=phrase.strip().lower(), needs=needs))
+                                            phrase=phrase.strip().lower(), needs=needs,
+                                            lang=str(obj.get("lang") or "en")))
     if not entries:
         raise PatternError(f"{path}: no patterns")
     for where, need in wanted:
@@ -429,6 +446,23 @@ class Speller:
         return self._best(found) if found else word
 
 
+#: negation words of the other languages the patterns are written in (from the
+#: {"language": ..., "negations": [...]} lines of the pattern file)
+NEGATIONS_BY_LANGUAGE: Dict[str, frozenset] = {}
+_NOT_DECOMPOSED = str.maketrans({"ł": "l", "ß": "ss", "ø": "o", "đ": "d", "ı": "i"})
+#: French and Italian elisions the English tokenizer keeps whole: "n'arrive", "l'aria"
+_ELISION = re.compile(r"^(n|j|l|d|s|c|m|t|qu|un|dell|all|nell|sull)'([^\W\d_]{2,})$")
+
+
+def _strip_accents(word: str) -> str:
+    """'respiração' -> 'respiracao', 'mogę' -> 'moge': patterns in other languages
+    are written without accents, so 'nao consigo respirar' matches either way."""
+    if word.isascii():
+        return word
+    decomposed = unicodedata.normalize("NFD", word.translate(_NOT_DECOMPOSED))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def _view(doc: Doc, tokenizer: Language, speller: Optional[Speller] = None
           ) -> Tuple[List[str], List[Tuple[int, int]]]:
     """Normalised words of ``doc`` and the (start_char, end_char) of each in ``doc.text``.
@@ -445,7 +479,13 @@ def _view(doc: Doc, tokenizer: Language, speller: Optional[Speller] = None
         if text in _INWORD_HYPHENS and tok.i > 0 and not folded[tok.i - 1].whitespace_ \
                 and not tok.whitespace_ and tok.i + 1 < len(folded):
             continue  # "short-of-breath", "chest-pain"
-        word = _normalise(text)
+        word = _strip_accents(_normalise(text))
+        elided = _ELISION.match(word)
+        if elided:  # "n'arrive" -> "n'", "arrive"
+            cut = len(elided.group(1)) + 1
+            words += [word[:cut], elided.group(2)]
+            spans += [(tok.idx, tok.idx + cut), (tok.idx + cut, tok.idx + len(text))]
+            continue
         words.append(speller.correct(word) if speller is not None else word)
         spans.append((tok.idx, tok.idx + len(text)))
     return words, spans
@@ -561,9 +601,13 @@ class RedFlagDetector:
             if (key, s, e) in excepted_keys:
                 status = "exception"
             else:
-                cue = negation.negation_cue(words, s, e, ignore=in_match)
+                cue = negation.negation_cue(words, s, e, ignore=in_match,
+                                            extra_triggers=NEGATIONS_BY_LANGUAGE.get(entry.lang,
+                                                                                     frozenset()))
                 if cue is not None:
                     status, detail = "negated", f"{cue.kind}: {cue.text!r}"
+                elif entry.lang != "en":
+                    pass  # the past-tense and question rules read English only: flag it
                 elif (entry.is_concept or level in HISTORY_SENSITIVE_LEVELS) \
                         and negation.historical_cue(words, s, e):
                     status = "historical"
@@ -576,7 +620,7 @@ class RedFlagDetector:
                     else:
                         status = "general_question"
             out.append(Candidate(entry.reason, level, entry.id, text, start_char, end_char,
-                                 status, detail))
+                                 status, detail, entry.lang))
             if entry.needs:
                 needs_of[(entry.id, start_char, end_char)] = entry.needs
 
@@ -592,7 +636,9 @@ class RedFlagDetector:
         # de-duplicate per reason: keep the earliest (then longest) flagged mention
         seen = set()
         result: List[Candidate] = []
-        for cand in sorted(out, key=lambda c: (c.start_char, -(c.end_char - c.start_char))):
+        # earliest, then longest; at a tie the other language wins ("convulsão": pt, not en)
+        for cand in sorted(out, key=lambda c: (c.start_char, -(c.end_char - c.start_char),
+                                               c.lang == "en")):
             if cand.status == "flagged":
                 if cand.reason in seen:
                     cand = Candidate(**{**asdict(cand), "status": "duplicate"})
@@ -605,7 +651,7 @@ class RedFlagDetector:
         """Red flags reported in ``doc``: one hit per reason, most urgent level first
         (then by position in the text)."""
         hits = [
-            RedFlagHit(c.reason, c.level, c.text, c.start_char, c.end_char)
+            RedFlagHit(c.reason, c.level, c.text, c.start_char, c.end_char, c.lang)
             for c in self.analyze(doc)
             if c.status == "flagged" and not c.reason.startswith("@")
         ]
@@ -622,7 +668,8 @@ class RedFlagDetector:
             for hit in self.detect(self._nlp.make_doc(text[start:start + WINDOW_CHARS])):
                 if hit.reason not in found:
                     found[hit.reason] = RedFlagHit(hit.reason, hit.level, hit.text,
-                                                   hit.start_char + start, hit.end_char + start)
+                                                   hit.start_char + start, hit.end_char + start,
+                                                   hit.lang)
         rank = {name: i for i, name in enumerate(self._rules.level_names)}
         return sorted(found.values(), key=lambda h: (rank[h.level], h.start_char))
 

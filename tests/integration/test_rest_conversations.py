@@ -234,3 +234,27 @@ def test_correction_after_the_assessment_recomputes_it(servers):
     reply = servers.send(sender, "actually it has been going on for over a month")
     assert custom(reply, "triage")["level"] == "routine", texts(reply)
     assert "persistent_or_frequent" in custom(reply, "triage")["reasons"]
+
+
+# ------------------------------------------------------------------ other languages
+@pytest.mark.parametrize("message, words", [
+    ("no puedo respirar y tengo un espasmo en el cuello", "Llama ahora mismo"),
+    ("je n'arrive pas à respirer, j'ai une crampe dans la poitrine", "Appelez tout de suite"),
+    ("ich kann nicht atmen, mein Nacken verkrampft", "Rufen Sie sofort"),
+    ("não consigo respirar direito e estou com câimbras", "Ligue agora"),
+    ("non riesco a respirare", "Chiama subito"),
+    ("nie mogę oddychać", "Zadzwoń natychmiast"),
+])
+def test_an_emergency_in_another_language_is_answered_in_it_then_in_english(servers, message, words):
+    reply = servers.send(new_sender(), message)
+    said = [m.get("text") or "" for m in reply]
+    assert words in said[0], said
+    assert any("Please call your local emergency number now" in t for t in said[1:]), said
+    assert custom(reply, "triage")["level"] == "emergency"
+
+
+def test_a_message_in_another_language_gets_the_language_note_not_please_rephrase(servers):
+    reply = texts(servers.send(new_sender(), "tengo calambres en la pierna por la noche"))
+    assert "solo puedo responder en inglés" in reply
+    assert "112" in reply
+    assert "say it another way" not in reply
