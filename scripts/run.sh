@@ -3,6 +3,14 @@
 # channels) and the web page's file server, print where to talk to the bot, and
 # stop all three cleanly on Ctrl-C or SIGTERM.
 #
+# scripts/supervise.py keeps them up: a server that exits after start-up is
+# started again (after 1 s, doubling to 30 s while it keeps failing) with a
+# "[supervise] ..." line naming it and its exit code, and the others go on;
+# an action server that has not answered /health for 15 s (hung) is killed
+# and so restarted. The Rasa server answers red flags and the apology while
+# the action server is down. Only Ctrl-C (exit 130) or SIGTERM (exit 0)
+# stops everything; a server that fails during start-up stops all (exit 1).
+#
 # Settings come from the environment (the Makefile exports the defaults):
 #   RASA_PORT, ACTION_PORT, WEB_PORT, ACTION_SERVER_URL, TRACKER_SQLITE_PATH,
 #   MODEL, ENDPOINTS, CREDENTIALS, CORS_ORIGIN (space-separated origins),
@@ -29,22 +37,29 @@ export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:${ACTION_PORT}/we
 export TRACKER_SQLITE_PATH=${TRACKER_SQLITE_PATH:-var/conversations.db}
 mkdir -p "$(dirname "$TRACKER_SQLITE_PATH")"
 
-pids=()
+supervisor=""
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  if [[ -n $supervisor ]]; then
+    kill -TERM "$supervisor" 2>/dev/null || true
+    wait "$supervisor" 2>/dev/null || true
+  fi
 }
-trap 'stop; exit 0' INT TERM
+trap 'stop; exit 130' INT
+trap 'stop; exit 0' TERM
 trap stop EXIT
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" &
-pids+=($!)
-.venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS" \
-  --port "$RASA_PORT" --cors "${cors_origins[@]}" &
-pids+=($!)
-.venv/bin/python scripts/serve_web.py &
-pids+=($!)
+parts=(
+  --part "actions:${ACTION_PORT}" --health "http://localhost:${ACTION_PORT}/health" --liveness 15
+    -- .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT"
+  --part "rasa:${RASA_PORT}" --health "http://localhost:${RASA_PORT}/webhooks/rest/"
+    -- .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS"
+       --port "$RASA_PORT" --cors "${cors_origins[@]}"
+  --part "web:${WEB_PORT}" --health "http://localhost:${WEB_PORT}/"
+    -- .venv/bin/python scripts/serve_web.py
+)
+printf '%s\0' "${parts[@]}" | .venv/bin/python scripts/supervise.py --parts-from - &
+supervisor=$!
 
 for _ in $(seq 1 240); do
   if curl -fsS "http://localhost:${RASA_PORT}/webhooks/rest/" >/dev/null 2>&1 \
@@ -66,11 +81,12 @@ for _ in $(seq 1 240); do
 MSG
     break
   fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "error: a server exited during start-up; see the log above." >&2; exit 1; }
-  done
+  kill -0 "$supervisor" 2>/dev/null || { echo "error: a server exited during start-up; see the log above." >&2; exit 1; }
   sleep 1
 done
-wait -n "${pids[@]}"
-echo "A server stopped; stopping the others." >&2
-exit 1
+# Until Ctrl-C or SIGTERM: the supervisor restarts whatever stops.
+status=0
+wait "$supervisor" || status=$?
+supervisor=""
+echo "The supervisor stopped (exit ${status}); the servers are down." >&2
+exit "$status"

@@ -5,10 +5,15 @@
 # conversation, so a load balancer in front needs no sticky sessions
 # (docs/deployment.md). Ctrl-C or SIGTERM stops all three.
 #
-# If one server stops after start-up, the others keep serving (that is what
-# running several is for) and the script says so; it ends when no Rasa server
-# is left. When the action server is down the Rasa servers still answer: an
-# apology instead of the check-in, and red-flag advice as always.
+# scripts/supervise.py keeps every server up: one that exits after start-up
+# is started again (after 1 s, doubling to 30 s while it keeps failing), with
+# a "[supervise] ..." line naming it and its exit code, and the others keep
+# serving meanwhile (that is what running several is for); an action server
+# that has not answered /health for 15 s (hung) is killed and restarted.
+# When the action server is down the Rasa servers still answer: an apology
+# instead of the check-in, and red-flag advice as always. Only Ctrl-C (exit
+# 130) or SIGTERM (exit 0) stops everything; a server failing during start-up
+# stops all (exit 1).
 #
 # Settings come from the environment (the Makefile exports the defaults):
 #   RASA_PORTS (space-separated, default "5005 5006"), ACTION_PORT,
@@ -47,36 +52,30 @@ reachable "$DB_HOST" "$DB_PORT" || {
 reachable "$REDIS_HOST" "$REDIS_PORT" || {
   echo "error: Redis is not reachable at ${REDIS_HOST}:${REDIS_PORT} (REDIS_HOST, REDIS_PORT)." >&2; exit 1; }
 
-pids=()
-names=()
+supervisor=""
 stop() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 1 150); do
-    alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    [[ $alive == 0 ]] && break
-    sleep 0.2
-  done
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  if [[ -n $supervisor ]]; then
+    kill -TERM "$supervisor" 2>/dev/null || true
+    wait "$supervisor" 2>/dev/null || true
+  fi
 }
-trap 'stop; exit 0' INT TERM
+trap 'stop; exit 130' INT
+trap 'stop; exit 0' TERM
 trap stop EXIT
 
-# start NAME COMMAND...: run it in the background, its lines prefixed with NAME.
-start() {
-  local name=$1; shift
-  "$@" > >(sed -u "s/^/[$name] /") 2>&1 &
-  pids+=($!)
-  names+=("$name")
-}
-
-start "actions:${ACTION_PORT}" .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT"
+# Each server's lines are prefixed with its name ([actions:5055], [rasa:5005]).
+names=("actions:${ACTION_PORT}")
+parts=(--part "actions:${ACTION_PORT}" --health "http://localhost:${ACTION_PORT}/health" --liveness 15
+       -- .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT")
 for port in "${rasa_ports[@]}"; do
-  start "rasa:${port}" .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" \
-    --credentials "$CREDENTIALS" --port "$port" --cors "${cors_origins[@]}"
+  names+=("rasa:${port}")
+  parts+=(--part "rasa:${port}" --health "http://localhost:${port}/webhooks/rest/"
+          -- .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS"
+             --credentials "$CREDENTIALS" --port "$port" --cors "${cors_origins[@]}")
 done
+printf '%s\0' "${parts[@]}" | .venv/bin/python scripts/supervise.py --prefix --parts-from - &
+supervisor=$!
 
 ready() {
   curl -fsS "http://localhost:${ACTION_PORT}/health" >/dev/null 2>&1 || return 1
@@ -86,45 +85,30 @@ ready() {
 }
 for attempt in $(seq 1 300); do
   if ready; then break; fi
-  for pid in "${pids[@]}"; do
-    kill -0 "$pid" 2>/dev/null || { echo "error: a server exited during start-up; see the log above." >&2; exit 1; }
-  done
+  kill -0 "$supervisor" 2>/dev/null || { echo "error: a server exited during start-up; see the log above." >&2; exit 1; }
   if [[ $attempt == 300 ]]; then echo "error: the servers did not start within 300 s." >&2; exit 1; fi
   sleep 1
 done
 
 servers=""
-for i in "${!names[@]}"; do servers+="      ${names[$i]} (pid ${pids[$i]})"$'\n'; done
+for name in "${names[@]}"; do
+  pid=$(pgrep -P "$supervisor" -f -- "--port ${name#*:}( |$)" | head -n 1 || true)
+  servers+="      ${name} (pid ${pid:-?})"$'\n'
+done
 cat <<MSG
 
   The scale-out profile is ready: ${#rasa_ports[@]} Rasa servers, one action server,
   conversations in PostgreSQL ${DB_HOST}:${DB_PORT}/${DB_DATABASE}, locks in Redis ${REDIS_HOST}:${REDIS_PORT}/${REDIS_DB}.
 $(for port in "${rasa_ports[@]}"; do echo "    REST: http://localhost:${port}/webhooks/rest/webhook"; done)
-    Servers:
+    Servers (restarted if they stop; supervisor pid ${supervisor}):
 ${servers}    Any server can take any message; put a load balancer in front (docs/deployment.md).
     Stop: Ctrl-C
 
 MSG
 
-# Keep serving while at least one Rasa server is up.
-running=("${!pids[@]}")
-while true; do
-  live=()
-  for i in "${running[@]}"; do live+=("${pids[$i]}"); done
-  wait -n "${live[@]}" 2>/dev/null || true
-  still=()
-  rasa_left=0
-  for i in "${running[@]}"; do
-    if kill -0 "${pids[$i]}" 2>/dev/null; then
-      still+=("$i")
-      if [[ ${names[$i]} == rasa:* ]]; then rasa_left=$((rasa_left + 1)); fi
-    else
-      echo "${names[$i]} stopped; the other servers go on." >&2
-    fi
-  done
-  running=("${still[@]}")
-  if [[ $rasa_left == 0 ]]; then
-    echo "No Rasa server is left; stopping." >&2
-    exit 1
-  fi
-done
+# Until Ctrl-C or SIGTERM: the supervisor restarts whatever stops.
+status=0
+wait "$supervisor" || status=$?
+supervisor=""
+echo "The supervisor stopped (exit ${status}); the servers are down." >&2
+exit "$status"
