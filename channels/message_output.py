@@ -9,9 +9,10 @@ import re
 from typing import Any, Dict, List, Optional
 
 # Custom payloads whose content the bot also sends as text (the escalation
-# advice, the assessment summary). Web pages and apps may act on them; chat
-# platforms must not show them as raw JSON.
-TEXT_CARRIED_PAYLOADS = frozenset({"triage", "assessment"})
+# advice, the assessment summary, "I've erased this conversation"). Web pages
+# and apps may act on them (the page clears its copy on {"erase": true});
+# chat platforms must not show them as raw JSON.
+TEXT_CARRIED_PAYLOADS = frozenset({"triage", "assessment", "erase"})
 
 # Triage levels whose advice must stand out on screens that can style text.
 EMPHASISED_LEVELS = ("emergency", "urgent")

@@ -9,21 +9,18 @@ every channel of ours: ``super().blueprint(never_silent(on_new_message))``.
 from __future__ import annotations
 
 import logging
-from functools import lru_cache
-from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Text
 
-import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
+from channels.private_logs import failure
+from channels.texts import text as channel_text
+
 logger = logging.getLogger(__name__)
-TEXTS_PATH = Path(__file__).resolve().with_name("texts.yml")
 
 
-@lru_cache(maxsize=1)
 def service_unavailable_text() -> str:
-    with TEXTS_PATH.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)["service_unavailable"]
+    return channel_text("service_unavailable")
 
 
 class CountingOutputChannel(OutputChannel):
@@ -86,9 +83,10 @@ def never_silent(
         failed = False
         try:
             result = await on_new_message(message)
-        except Exception:
-            # No message text in the log: conversations are health data.
-            logger.exception("Handling a message failed; sending the apology instead.")
+        except Exception as error:
+            # A reason code and a hashed id: the error's message may quote the
+            # person (channels/private_logs.py).
+            failure(logger, "handler_failed", message.sender_id, error)
             result, failed = None, True
         # A failure after replies went out (e.g. the conversation could not be
         # saved) still gets the apology: that turn is not kept, so the person

@@ -21,6 +21,13 @@ Differences from Rasa's ``SlackInput`` (same URL, ``/webhooks/slack/webhook``):
   payloads that repeat the text (``triage``, ``assessment``) are not posted;
 - the Slack Web API base URL is configurable (``api_url``), for tests and
   proxies;
+- conversations are stored as ``slack:<team>:<member>`` (``slack:<member>``
+  when the payload names no team; with ``conversation_granularity`` the
+  member's channel or thread id instead of the member): no other channel
+  can address them (``channels/conversation_ids.py``);
+- too long a message or too many are refused before the NLU with a short
+  reply, and the erase command works (``channels/edge.py``); the erase
+  payload (``{"erase": true}``) is not posted;
 - never silent: if nothing could be answered, an apology (``never_silent``);
 - with no token and signing secret (the variables unset) the channel is off:
   the server starts, and the webhook answers 503.
@@ -45,9 +52,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.conversation_ids import scoped
+from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
-from channels.never_silent import never_silent
+from channels.private_logs import failure
 from channels.recent import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -181,6 +190,7 @@ class SafeSlackInput(SlackInput):
         self.api_url = api_url
         # event ids and (channel, ts) of messages already handled
         self.recent = RecentIds(ttl_seconds=24 * 3600, max_items=20_000)
+        self.edge = Edge("slack")
         super().__init__(*args, **kwargs)
 
     @property
@@ -210,8 +220,8 @@ class SafeSlackInput(SlackInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        on_new_message = never_silent(on_new_message)
-        slack_webhook = Blueprint("slack_webhook", __name__)
+        on_new_message = self.edge.handler(on_new_message)
+        slack_webhook = self.edge.install(Blueprint("slack_webhook", __name__))
 
         @slack_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -278,10 +288,8 @@ class SafeSlackInput(SlackInput):
         try:
             text = self._sanitize_user_message(event.get("text", ""), metadata["users"])
             text = clean_text(MENTION.sub(" ", text).strip())
-            sender_id = clean_sender_id(
-                self._get_conversation_id(
-                    event.get("user"), metadata["out_channel"], metadata["thread_id"]
-                )
+            sender_id = self._conversation(
+                body.get("team_id"), event.get("user"), metadata["out_channel"], metadata["thread_id"]
             )
         except InvalidInput as error:
             return _bad_request(str(error))
@@ -312,17 +320,26 @@ class SafeSlackInput(SlackInput):
             "thread_id": message.get("thread_ts", message.get("ts")),
             "users": [user["id"]] if user.get("id") else [],
         }
+        team = payload.get("team") if isinstance(payload.get("team"), dict) else {}
         try:
             text = clean_text(text)
-            sender_id = clean_sender_id(
-                self._get_conversation_id(
-                    user.get("id"), metadata["out_channel"], metadata["thread_id"]
-                )
+            sender_id = self._conversation(
+                team.get("id") or user.get("team_id"),
+                user.get("id"),
+                metadata["out_channel"],
+                metadata["thread_id"],
             )
         except InvalidInput as error:
             return _bad_request(str(error))
         self._dispatch(text, sender_id, metadata, on_new_message)
         return response.text("")
+
+    def _conversation(
+        self, team: Any, user: Any, channel: Optional[Text], thread: Optional[Text]
+    ) -> Text:
+        """``slack:<team>:<member>`` (see the module docstring); InvalidInput if unusable."""
+        conversation = clean_sender_id(self._get_conversation_id(user, channel, thread))
+        return scoped("slack", team if isinstance(team, str) else None, conversation)
 
     @staticmethod
     def _event_metadata(body: Dict[Text, Any], event: Dict[Text, Any]) -> Dict[Text, Any]:
@@ -365,8 +382,8 @@ class SafeSlackInput(SlackInput):
     ) -> None:
         try:
             await on_new_message(message)
-        except Exception:  # noqa: BLE001 - a failed reply must not kill the task silently
-            logger.exception("Slack: failed to answer a message.")
+        except Exception as error:  # noqa: BLE001 - a failed reply must not kill the task silently
+            failure(logger, "slack_reply_failed", message.sender_id, error)
 
 
 def _json_object(raw: bytes) -> Optional[Dict[Text, Any]]:

@@ -1,7 +1,22 @@
-"""socket.io channel (the web widget) whose replies reach a persistent session.
+"""socket.io channel (the web widget): signed sessions, its own origins, replies that arrive.
 
 Differences from Rasa's ``SocketIOInput`` (same path, ``/socket.io``):
 
+- session ids are minted by the server and signed (``channels/session_ids.py``,
+  HMAC-SHA256 with ``SOCKET_SESSION_SECRET``): a requested id this server did
+  not sign (made up, guessed like ``aaaaaaaaaaaaaaaa``, altered, or from
+  before a restart without the secret) gets a new one, as for a first visit;
+  a tab that reconnects with its own id keeps its conversation;
+- conversations are stored as ``socketio:<session id>``
+  (``channels/conversation_ids.py``): no other channel can address them;
+- only the page's origins may connect, by websocket or by polling:
+  python-socketio's ``cors_allowed_origins`` is set from ``CORS_ORIGIN``
+  (space-separated; default the chat page, ``http://localhost:$WEB_PORT``
+  and ``http://127.0.0.1:$WEB_PORT``). The stock channel sets it to ``[]``,
+  which turns the check off, so any web site could open a socket (browsers
+  apply no CORS to websockets). Rasa's ``--cors`` still adds the CORS headers;
+- too long a message or too many are refused before the NLU with a short
+  reply, and the erase command works (``channels/edge.py``);
 - with ``session_persistence: true`` the socket really joins the session's
   room: Rasa 3.6 calls ``sio.enter_room(...)`` without awaiting it, and with
   the installed python-socketio that is a coroutine, so the join never happens
@@ -9,8 +24,6 @@ Differences from Rasa's ``SocketIOInput`` (same path, ``/socket.io``):
 - a socket may only speak in the session it was confirmed for: the session id
   in a ``user_uttered`` event must be the one from its ``session_request``
   (the stock channel lets any socket post into any conversation by naming it);
-- session ids are random-looking strings (16-255 of ``A-Za-z0-9_-``); any
-  other requested id is replaced by a fresh one, as for a first visit;
 - a message that is not ``{"message": "<text>", ...}`` is logged and ignored
   instead of raising inside the socket handler; control characters in the
   text become spaces (as on the REST channel);
@@ -26,33 +39,47 @@ from __future__ import annotations
 import inspect
 import json
 import logging
+import os
 import re
-import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint
 
+from channels.conversation_ids import scoped
+from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_text
 from channels.message_output import EMPHASISED_LEVELS, triage_level
-from channels.never_silent import never_silent
+from channels.session_ids import SessionSigner
 
 logger = logging.getLogger(__name__)
 
-SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,255}$")
 
+def session_id_or_new(requested: Any, signer: Optional[SessionSigner] = None) -> str:
+    """The requested session id if this server signed it, else a new signed one.
 
-def session_id_or_new(requested: Any) -> str:
-    """The requested session id if it is usable, else a fresh one.
-
-    ``session_id_or_new("5f1c0d3e9a8b4c7d")`` -> ``"5f1c0d3e9a8b4c7d"``;
-    ``session_id_or_new("1")`` -> a new 32-character hex id (short ids are
-    guessable, and whoever knows a session id can read its replies).
+    Whoever knows a session id reads its replies, so ids are never taken from
+    the client: ``session_id_or_new("aaaaaaaaaaaaaaaa")`` -> a new id.
     """
-    if isinstance(requested, str) and SESSION_ID.match(requested):
-        return requested
-    return uuid.uuid4().hex
+    return (signer or SessionSigner.for_server()).valid_or_new(requested)
+
+
+def allowed_origins(configured: Any = None) -> List[str]:
+    """The origins that may open a socket: ``configured``, else ``CORS_ORIGIN``,
+    else the chat page's (``WEB_PORT``, 8080). ``"*"`` is refused."""
+    value = configured or os.environ.get("CORS_ORIGIN", "")
+    if isinstance(value, (list, tuple)):
+        origins = [str(origin) for origin in value]
+    else:
+        origins = re.split(r"[\s,]+", str(value).strip()) if str(value).strip() else []
+    if not origins:
+        port = os.environ.get("WEB_PORT") or "8080"
+        origins = [f"http://localhost:{port}", f"http://127.0.0.1:{port}"]
+    if any("*" in origin for origin in origins):
+        raise InvalidConfigException("socket.io: CORS_ORIGIN must list origins, not '*'.")
+    return [origin.rstrip("/") for origin in origins]
 
 
 class SessionSocketIOOutput(SocketIOOutput):
@@ -91,10 +118,19 @@ class SessionSocketIOInput(SocketIOInput):
     def name(cls) -> Text:
         return "socketio"
 
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        channel = super().from_credentials(credentials)
+        channel.origins = allowed_origins((credentials or {}).get("cors_origins"))
+        return channel
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # socket id -> the session it was confirmed for (persistent sessions only)
         self._sessions: Dict[Text, Text] = {}
+        self.signer = SessionSigner.for_server()
+        self.origins = allowed_origins()
+        self.edge = Edge(self.name())
 
     def get_output_channel(self) -> Optional[SessionSocketIOOutput]:
         if self.sio is None:
@@ -104,15 +140,21 @@ class SessionSocketIOInput(SocketIOInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        on_new_message = never_silent(on_new_message)
+        on_new_message = self.edge.handler(on_new_message)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
+        # python-socketio refuses other origins (websocket and polling) with a 400.
+        sio.eio.cors_allowed_origins = list(self.origins)
+        # Rasa's --cors (Sanic-CORS) adds the CORS headers already; a second
+        # Access-Control-Allow-Origin would make browsers refuse the response.
+        sio.eio._cors_headers = lambda environ: []
+        self.edge.install(socketio_webhook)
 
         # Registering a handler again for an event replaces the stock one.
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Any) -> None:
             requested = data.get("session_id") if isinstance(data, dict) else None
-            session_id = session_id_or_new(requested)
+            session_id = session_id_or_new(requested, self.signer)
             if self.session_persistence:
                 joined = sio.enter_room(sid, session_id, namespace=self.namespace)
                 if inspect.isawaitable(joined):
@@ -142,15 +184,15 @@ class SessionSocketIOInput(SocketIOInput):
             logger.warning("Ignored a socket.io message that is not an object.")
             return None
         if self.session_persistence:
-            sender_id = self._sessions.get(sid)
-            if sender_id is None or data.get("session_id") != sender_id:
+            session_id = self._sessions.get(sid)
+            if session_id is None or data.get("session_id") != session_id:
                 logger.warning(
                     "Ignored a socket.io message whose session_id is not the one "
                     "confirmed for its socket (send `session_request` first)."
                 )
                 return None
         else:
-            sender_id = sid
+            session_id = sid
         try:
             text = clean_text(data.get("message"))
         except InvalidInput as error:
@@ -159,7 +201,7 @@ class SessionSocketIOInput(SocketIOInput):
         return UserMessage(
             text,
             output_channel,
-            sender_id,
+            scoped("socketio", session_id),
             input_channel=self.name(),
             metadata=self._metadata(data.get(self.metadata_key)),
         )

@@ -22,6 +22,11 @@ Differences from Rasa's ``TelegramInput`` (same URL, ``/webhooks/telegram/webhoo
   characters in the text become spaces; long texts are split at 4096
   characters instead of being refused; custom payloads that repeat the text
   (``triage``, ``assessment``) are not sent;
+- conversations are stored as ``telegram:<chat id>``: a REST caller can no
+  longer read a chat by sending its number (``channels/conversation_ids.py``);
+- too long a message or too many are refused before the NLU with a short
+  reply, and the erase command works (``channels/edge.py``); the erase
+  payload (``{"erase": true}``) is not sent;
 - never silent: if nothing could be answered, an apology (``never_silent``);
 - the Bot API base URL is configurable (``api_url``), for tests and
   self-hosted Bot API servers;
@@ -51,9 +56,11 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.conversation_ids import scoped
+from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
-from channels.never_silent import never_silent
+from channels.private_logs import failure
 from channels.recent import RecentIds
 
 logger = logging.getLogger(__name__)
@@ -179,6 +186,7 @@ class SafeTelegramInput(TelegramInput):
         self.api_url = api_url
         self.start_payload = start_payload
         self.recent = RecentIds(ttl_seconds=24 * 3600, max_items=20_000)
+        self.edge = Edge("telegram")
         self._output: Optional[SafeTelegramOutput] = None
         self._validate()
 
@@ -221,7 +229,8 @@ class SafeTelegramInput(TelegramInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        telegram_webhook = Blueprint("telegram_webhook", __name__)
+        telegram_webhook = self.edge.install(Blueprint("telegram_webhook", __name__))
+        answered = self.edge.handler(on_new_message)
 
         @telegram_webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -245,7 +254,7 @@ class SafeTelegramInput(TelegramInput):
             if not self.recent.first_time(update["update_id"]):
                 logger.info(f"Telegram sent update {update['update_id']} again; ignored.")
                 return response.text("ok: already handled")
-            await self._handle_update(update, request, on_new_message)
+            await self._handle_update(update, request, answered)
             return response.text("ok")
 
         return telegram_webhook
@@ -266,22 +275,20 @@ class SafeTelegramInput(TelegramInput):
             return  # a kind of update the bot does not answer (sticker, join, ...)
         chat_id, text = incoming
         try:
-            sender_id = clean_sender_id(chat_id)
+            sender_id = scoped("telegram", clean_sender_id(chat_id))
             text = clean_text(text)
         except InvalidInput as error:
             logger.warning(f"Telegram: ignored update {update['update_id']}: {error}.")
             return
         metadata = self.get_metadata(request)
-        answered = never_silent(on_new_message)
         try:
+            # on_new_message is never silent, except for a restart (nothing to say).
             for text in self._texts_for_bot(text):
-                # A restart sends nothing by design; everything else must get an answer.
-                handle = on_new_message if text == RESTART else answered
-                await handle(
+                await on_new_message(
                     UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
                 )
-        except Exception:  # noqa: BLE001 - a failed reply must still answer Telegram 200
-            logger.exception("Telegram: failed to answer a message.")
+        except Exception as error:  # noqa: BLE001 - a failed reply must still answer Telegram 200
+            failure(logger, "telegram_reply_failed", sender_id, error)
 
     async def _incoming(
         self, update: Dict[Text, Any], output: SafeTelegramOutput
@@ -307,7 +314,7 @@ class SafeTelegramInput(TelegramInput):
             try:
                 await output.answer_callback_query(str(query["id"]))
             except Exception as error:  # noqa: BLE001 - the press still counts
-                logger.warning(f"Telegram: answerCallbackQuery failed: {error}")
+                logger.warning("Telegram: reason=answer_callback_failed error=%s", type(error).__name__)
         data = query.get("data")
         if not isinstance(data, str):
             return None

@@ -1,17 +1,24 @@
 """Erase conversations from the tracker store that an endpoints file configures.
 
-    make forget SENDER=<sender id>   # one person's conversation, every session
-    make purge DAYS=30               # conversations idle for more than 30 days
+    make forget SENDER=telegram:1111111  # one person's conversation, every session
+    make purge DAYS=30                   # conversations idle for more than 30 days
 
 or directly, e.g. against the scale-out profile's PostgreSQL:
 
-    python scripts/privacy.py --endpoints endpoints.scale.yml forget -- U024BE7LH
+    python scripts/privacy.py --endpoints endpoints.scale.yml forget -- slack:T123ABC456:U024BE7LH
     python scripts/privacy.py --endpoints endpoints.scale.yml purge --days 30 --dry-run
 
+Conversation ids carry their channel (``rest:<sender>``, ``socketio:<session
+id>``, ``slack:<team>:<member>``, ``telegram:<chat>``; channels/conversation_ids.py);
+the id is taken literally. The Rasa server also purges by itself every hour
+(``RETENTION_DAYS``); ``make purge`` is for a server that is not running, or
+a shorter period once.
+
 Works on Rasa's SQL tracker store (SQLite or PostgreSQL): table ``events``,
-one row per event, with ``sender_id`` and ``timestamp`` (Unix seconds). A
-conversation is purged whole when its newest event is older than the cut-off,
-so no half conversation is left behind. With a Redis lock store, ``forget``
+one row per event, with ``sender_id`` and ``timestamp`` (Unix seconds); the
+SQL is in stores/retention.py. A conversation is purged whole when its newest
+event is older than the cut-off, so no half conversation is left behind. With
+a Redis lock store, ``forget``
 holds the conversation's lock while it deletes, so a message being handled at
 that moment cannot write the conversation back. On SQLite the deleted rows are
 overwritten (``secure_delete``). Prints counts only, never content.
@@ -22,7 +29,6 @@ import argparse
 import asyncio
 import os
 import sys
-import time
 import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,7 +42,8 @@ sys.path.insert(0, str(ROOT))  # custom store classes (addons/) load by module p
 
 import sqlalchemy as sa  # noqa: E402
 
-SECONDS_PER_DAY = 24 * 3600
+from channels.conversation_ids import channel_of  # noqa: E402
+from stores.retention import forget, purge, secure_delete_on_sqlite  # noqa: E402
 
 
 class PrivacyError(Exception):
@@ -78,55 +85,8 @@ def tracker_store_engine(endpoints: Dict[str, Any]) -> sa.engine.Engine:
     if dialect == "sqlite" and not Path(config.get("db", "rasa.db")).is_file():
         raise PrivacyError(f"no conversations database at {config.get('db', 'rasa.db')}")
     engine = sa.create_engine(url, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(
-            engine, "connect", lambda connection, _: connection.execute("PRAGMA secure_delete = ON")
-        )
+    secure_delete_on_sqlite(engine)
     return engine
-
-
-def has_events_table(engine: sa.engine.Engine) -> bool:
-    return sa.inspect(engine).has_table("events")
-
-
-def forget(engine: sa.engine.Engine, sender_id: str) -> int:
-    """Delete every event of ``sender_id``; return how many."""
-    if not has_events_table(engine):
-        return 0
-    with engine.begin() as connection:
-        result = connection.execute(
-            sa.text("DELETE FROM events WHERE sender_id = :sender_id"), {"sender_id": sender_id}
-        )
-        return result.rowcount
-
-
-IDLE_CONVERSATIONS = """
-    SELECT sender_id FROM events GROUP BY sender_id HAVING MAX(timestamp) < :cutoff
-"""
-
-
-def purge(engine: sa.engine.Engine, days: float, dry_run: bool = False) -> tuple:
-    """Delete conversations whose newest event is older than ``days``.
-
-    Returns (conversations, events) deleted, or that would be with ``dry_run``.
-    """
-    if not has_events_table(engine):
-        return 0, 0
-    cutoff = time.time() - days * SECONDS_PER_DAY
-    with engine.begin() as connection:
-        conversations, events = connection.execute(
-            sa.text(
-                f"SELECT COUNT(DISTINCT sender_id), COUNT(*) FROM events "
-                f"WHERE sender_id IN ({IDLE_CONVERSATIONS})"
-            ),
-            {"cutoff": cutoff},
-        ).one()
-        if not dry_run and events:
-            connection.execute(
-                sa.text(f"DELETE FROM events WHERE sender_id IN ({IDLE_CONVERSATIONS})"),
-                {"cutoff": cutoff},
-            )
-    return conversations, events
 
 
 @asynccontextmanager
@@ -190,6 +150,13 @@ def main(argv: Optional[list] = None) -> int:
                 raise PrivacyError("the sender id must not be empty")
             deleted = asyncio.run(forget_locked(endpoints, engine, args.sender_id))
             print(f"Erased the conversation of sender id {args.sender_id!r}: {deleted} events.")
+            if not deleted and not channel_of(args.sender_id):
+                print(
+                    "note: conversations are stored under their channel's id: rest:<sender>, "
+                    "socketio:<session id>, slack:<team>:<member>, telegram:<chat> (README, "
+                    "\"Security and privacy\").",
+                    file=sys.stderr,
+                )
         else:
             conversations, events = purge(engine, args.days, args.dry_run)
             verb = "Would delete" if args.dry_run else "Deleted"

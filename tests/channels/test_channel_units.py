@@ -21,7 +21,8 @@ from rasa.shared.exceptions import InvalidConfigException
 from channels.message_output import split_long_text, text_already_says_it, triage_level
 from channels.recent import RecentIds
 from channels.slack import SafeSlackBot, SafeSlackInput, button_blocks, escape_mrkdwn
-from channels.socketio import session_id_or_new
+from channels.session_ids import SessionSigner
+from channels.socketio import allowed_origins, session_id_or_new
 from channels.telegram import CALLBACK_DATA_LIMIT, LongPayloads, SafeTelegramInput, SafeTelegramOutput
 from tests.channels.fakes import (
     SLACK_TOKEN,
@@ -80,11 +81,35 @@ def test_recent_ids_forget_after_ttl_and_stay_bounded():
     assert len(recent) == 3 and "a" not in recent, "oldest dropped when full"
 
 
-def test_session_ids_must_be_long_and_plain():
-    assert session_id_or_new("5f1c0d3e9a8b4c7d") == "5f1c0d3e9a8b4c7d"
-    for bad in (None, "", "1", "x" * 300, "../../etc/passwd-000000", 12345678901234567890):
-        new = session_id_or_new(bad)
-        assert new != bad and len(new) == 32
+def test_session_ids_are_minted_and_signed_by_the_server():
+    signer = SessionSigner(b"test-secret")
+    token = signer.issue()
+    assert signer.valid(token) and session_id_or_new(token, signer) == token
+    nonce, signature = token.split(".")
+    made_up = [
+        None, "", "1", "aaaaaaaaaaaaaaaa", "x" * 300, "../../etc/passwd-000000", 12345678901234567890,
+        "5f1c0d3e9a8b4c7d5f1c0d3e9a8b4c7d",  # an id from before signing
+        nonce,  # the signature left off
+        f"{nonce}.{'A' * 43}",  # a forged signature
+        token[:-1] + ("A" if token[-1] != "A" else "B"),  # one character changed
+        SessionSigner(b"another-secret").issue(),  # signed with another key (e.g. before a restart)
+        token.upper(), token + "=", {"session_id": token},
+    ]
+    for bad in made_up:
+        new = session_id_or_new(bad, signer)
+        assert new != bad and signer.valid(new), bad
+    assert len({signer.issue() for _ in range(200)}) == 200, "unguessable: never the same twice"
+
+
+def test_socket_origins_come_from_cors_origin_and_never_include_a_wildcard(monkeypatch):
+    monkeypatch.delenv("CORS_ORIGIN", raising=False)
+    monkeypatch.setenv("WEB_PORT", "8181")
+    assert allowed_origins() == ["http://localhost:8181", "http://127.0.0.1:8181"]
+    monkeypatch.setenv("CORS_ORIGIN", "https://chat.example.org  https://www.example.org/")
+    assert allowed_origins() == ["https://chat.example.org", "https://www.example.org"]
+    assert allowed_origins("https://other.example") == ["https://other.example"]
+    with pytest.raises(InvalidConfigException):
+        allowed_origins("*")
 
 
 # --- Slack

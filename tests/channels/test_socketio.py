@@ -7,6 +7,7 @@ widget: `session_request`, then `user_uttered` with the confirmed session id.
 from __future__ import annotations
 
 import queue
+import re
 import time
 from typing import List, Optional
 
@@ -78,7 +79,7 @@ def open_widget(servers):
 
 def test_greeting_reaches_a_persistent_session_with_quick_replies(open_widget):
     widget = open_widget()
-    assert len(widget.session_id) == 32
+    assert re.fullmatch(r"[0-9a-f]{32}\.[A-Za-z0-9_-]{43}", widget.session_id), "a signed id"
     widget.say("/greet")
     messages = widget.collect(until="emergency number")
     assert GREETING in " ".join(m.get("text", "") for m in messages)
@@ -92,7 +93,7 @@ def test_a_reconnected_tab_continues_the_same_session(open_widget):
     first.collect(until="emergency number")
     first.close()
     again = open_widget(first.session_id)
-    assert again.session_id == first.session_id, "the server keeps the requested session"
+    assert again.session_id == first.session_id, "the server keeps a session it signed"
     again.say("thanks")
     again.collect(until="You're welcome")
 

@@ -109,3 +109,35 @@ def test_a_person_chats_reloads_and_gets_emergency_advice(servers, browser):
         context.close()
     # The widget's bundled CSS imports a Google font; the page's CSP stops it.
     assert set(remote) <= set(blocked), f"the page fetched from elsewhere: {set(remote) - set(blocked)}"
+
+
+def test_clear_conversation_erases_it_here_and_on_the_server(servers, browser):
+    """The page's button: a confirmation, then the server erases the conversation
+    and the page drops rasa-webchat's stored copy and starts a new session."""
+    from tests.security.helpers import event_count, wait_until
+
+    context = browser.new_context(viewport={"width": 900, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(servers.web_url)
+        page.locator(".rw-response", has_text="not a doctor").first.wait_for()
+        page.locator("textarea.rw-new-message").fill("my calf cramps at night")
+        page.keyboard.press("Enter")
+        page.locator(".rw-client", has_text="my calf cramps at night").wait_for()
+        page.wait_for_function("() => (localStorage.getItem('chat_session') || '').includes('calf cramps')")
+        old_session = page.evaluate("() => JSON.parse(localStorage.getItem('chat_session')).session_id")
+        conversation = f"socketio:{old_session}"
+        wait_until(lambda: event_count(servers.db_path, conversation) > 0, what="the conversation is stored")
+
+        page.once("dialog", lambda dialog: dialog.accept())
+        with page.expect_navigation():
+            page.locator("#clear-conversation").click()
+        page.locator("#notice", has_text="erased").wait_for()
+        page.locator(".rw-response", has_text="not a doctor").first.wait_for()
+        assert page.locator(".rw-client", has_text="my calf cramps").count() == 0, "the old messages are gone"
+        stored = page.evaluate("() => localStorage.getItem('chat_session') || ''")
+        assert "calf cramps" not in stored and old_session not in stored
+        wait_until(lambda: event_count(servers.db_path, conversation) == 0, what="erased on the server")
+    finally:
+        context.close()

@@ -1,7 +1,10 @@
 """`make forget` and `make purge` (scripts/privacy.py) remove exactly what they
 should and nothing else, on SQLite (endpoints.yml) and PostgreSQL
 (endpoints.scale.yml). The conversations are written by Rasa's own SQL tracker
-store, with timestamps in the past; no server runs here.
+store, with timestamps in the past; no server runs here. Conversation ids
+carry their channel (``rest:alice``); ids from before that (``alice``) are
+still erased by their literal id. The server's own hourly purge and the erase
+in the chat are tested in tests/security/.
 """
 from __future__ import annotations
 
@@ -32,6 +35,12 @@ CONVERSATIONS: Dict[str, List[float]] = {
     "just-outside": [31],
     "just-inside": [29],          # idle 29 days: kept
     "long-running": [60, 1],      # started 60 days ago, active yesterday: kept whole
+    # Ids that carry their channel (channels/conversation_ids.py): the same
+    # "alice" on two channels is two conversations.
+    "rest:alice": [1],
+    "socketio:alice": [1],
+    "telegram:1111111": [1],
+    "slack:T123ABC456:U2147483697": [1],
 }
 
 
@@ -140,6 +149,21 @@ def test_forget_erases_every_session_of_one_sender_and_nothing_else(target):
     assert result.returncode == 0, result.stderr
     assert "12 events" in result.stdout
     assert target.senders() == {**before, "alice": 0}
+
+
+@pytest.mark.parametrize("sender", ["rest:alice", "telegram:1111111", "slack:T123ABC456:U2147483697"])
+def test_forget_takes_a_scoped_id_and_erases_that_channel_only(target, sender):
+    before = target.senders()
+    result = target.privacy("forget", "--", sender)
+    assert result.returncode == 0, result.stderr
+    assert "6 events" in result.stdout
+    assert target.senders() == {**before, sender: 0}, "alice on the other channels stays"
+
+
+def test_forget_of_a_bare_id_with_nothing_stored_says_how_ids_look(target):
+    result = target.privacy("forget", "--", "1111111")
+    assert result.returncode == 0 and "0 events" in result.stdout
+    assert "telegram:<chat>" in result.stderr
 
 
 @pytest.mark.parametrize("sender", ["a%", "o'brien"])
