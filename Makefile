@@ -126,7 +126,7 @@ purge: $(STAMPS)/installed ## Delete conversations idle for more than DAYS days 
 	@$(PY) scripts/privacy.py --endpoints "$(ENDPOINTS)" purge --days "$(DAYS)"
 
 actions: $(STAMPS)/installed ## Start only the action server
-	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
+	@$(PY) scripts/action_server.py --port $(ACTION_PORT)
 
 shell: $(MODEL) ## Chat with the assistant in the terminal (needs one; /stop ends it)
 	@scripts/shell.sh
