@@ -74,7 +74,7 @@ NORMALIZERS: Dict[str, Callable[[Any], Any]] = {
     "weakness": _as_bool,
     "breathing_trouble": _as_bool,
     "ongoing_for": lambda v: answers.normalize_ongoing_for(str(v)),
-    "multiple_places": _as_bool,
+    "multiple_places": lambda v: answers.normalize_multiple_places(v),
     "triggers": _as_triggers,
 }
 

@@ -57,6 +57,7 @@ def canonical_answers(answers: Mapping[str, Any]) -> Dict[str, Any]:
     for slot in BOOL_SLOTS:
         value = get(slot)
         out[slot] = value if isinstance(value, bool) or value is None else norm.normalize_yes_no(value)
+    out["multiple_places"] = norm.normalize_multiple_places(get("multiple_places"))
     return {slot: out[slot] for slot in SLOTS}
 
 
