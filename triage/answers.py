@@ -296,6 +296,30 @@ def normalize_yes_no(text: Any) -> Optional[bool]:
     return kept[0][2]
 
 
+# =========================================================================== limited movement
+_CANT_MOVE = (r"\b(can not|unable to|hard to|difficult to|struggle to|struggling to|trouble) "
+              r"(\w+ )?(bend|straighten|move|stretch|flex|extend|turn|lift|open|close|point|use|walk)\b",
+              r"\b(stuck|locked|seized|seizes|frozen|locks up|won'?t (move|bend|straighten))\b",
+              r"\b(only|just) (partly|halfway|half way|a bit)\b")
+_MOVES_FINE = r"\b(can|could) (still )?(move|bend|straighten|use) (it |them )?(fine|normally|freely|ok|okay|all the way)\b"
+
+
+def normalize_limited_motion(text: Any) -> Optional[bool]:
+    """The answer to "is it hard to move that part fully?": "I can't bend it", "I can't
+    straighten my leg until it eases", "it locks up" -> True; "I can move it fine" ->
+    False; otherwise a yes or a no ("I can't" alone is a yes: it is hard)."""
+    if isinstance(text, bool):
+        return text
+    t = _clean(text)
+    if not t:
+        return None
+    if re.search(_MOVES_FINE, t):
+        return False
+    if any(re.search(p, t) for p in _CANT_MOVE) or re.fullmatch(r"(i |no,? i )?can not\W*", t):
+        return True
+    return normalize_yes_no(t)
+
+
 # =========================================================================== more than one place
 _ONE_PLACE = r"^(only|just|mostly just|purely) \b|\b(one place|one spot|same place|same spot|just there|only there|only that|just that)\b"
 
