@@ -126,7 +126,7 @@ purge: $(STAMPS)/installed ## Delete conversations idle for more than DAYS days 
 	@$(PY) scripts/privacy.py --endpoints "$(ENDPOINTS)" purge --days "$(DAYS)"
 
 actions: $(STAMPS)/installed ## Start only the action server
-	@$(BIN)/rasa run actions --actions actions --port $(ACTION_PORT)
+	@$(PY) scripts/action_server.py --port $(ACTION_PORT)
 
 shell: $(MODEL) ## Chat with the assistant in the terminal (needs one; /stop ends it)
 	@scripts/shell.sh
@@ -156,5 +156,6 @@ lock: ## Re-resolve requirements.in into requirements.lock
 	   echo "# Do not edit by hand."; /tmp/spasm-lock-venv/bin/pip freeze | sort -f; } > requirements.lock
 	@echo "requirements.lock updated"
 
-clean: ## Remove trained models, results and stamps (keeps .venv and conversations)
-	rm -rf models/*.tar.gz models/spacy_pipeline results $(STAMPS)/trained
+clean: ## Remove trained models and reports (keeps .venv, conversations and results/bench.md)
+	rm -rf models/*.tar.gz models/spacy_pipeline
+	@mkdir -p results && find results -mindepth 1 -maxdepth 1 ! -name bench.md -exec rm -rf {} +

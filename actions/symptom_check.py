@@ -69,12 +69,12 @@ NORMALIZERS: Dict[str, Callable[[Any], Any]] = {
     "episode_duration": lambda v: answers.normalize_episode_duration(str(v)),
     "pain_level": lambda v: answers.normalize_pain(str(v)),
     "stiffness": _as_bool,
-    "limited_motion": _as_bool,
+    "limited_motion": lambda v: answers.normalize_limited_motion(v),
     "visible_movement": _as_bool,
     "weakness": _as_bool,
     "breathing_trouble": _as_bool,
     "ongoing_for": lambda v: answers.normalize_ongoing_for(str(v)),
-    "multiple_places": _as_bool,
+    "multiple_places": lambda v: answers.normalize_multiple_places(v),
     "triggers": _as_triggers,
 }
 

@@ -1,4 +1,4 @@
-"""Speed fixes to Rasa 3.6.21 internals, applied when ``addons`` is imported.
+"""Fixes to Rasa 3.6.21 internals, applied when ``addons`` is imported.
 
 Every Rasa server that loads this project's model imports ``addons`` (the
 pipeline starts with ``addons.red_flag_detector``), so the fixes are in place
@@ -19,12 +19,25 @@ repeated work; tests/test_rasa_patches.py checks both.
    conversation on every message (3% of the CPU in the same profile). The
    answer for a type name never changes once found, so it is remembered; an
    unknown name still goes through Rasa's own lookup (default, error).
+3. A call to the action server waits up to 300 s (``DEFAULT_REQUEST_TIMEOUT``,
+   hard-coded: ``endpoints.yml`` cannot change it), while the conversation's lock
+   expires after 60 s and the REST channel gives up after 60 s. A hung action
+   server then meant silence, or two turns of one conversation at once. The
+   timeout is ``ACTION_TIMEOUT`` seconds (default 20, less than the lock's
+   lifetime); when it passes, the turn fails and the channel's never-silent
+   wrapper sends the apology with the emergency line.
+4. With ``ACTION_SERVER_TOKEN`` set, every call to the action server carries
+   ``Authorization: Bearer <token>``, which scripts/action_server.py requires
+   (Rasa's endpoint config can only send a token as a URL parameter, where it
+   ends up in access logs).
 """
 from __future__ import annotations
 
 import functools
+import os
 from typing import Any, Dict, Optional, Text, Type
 
+import rasa.core.actions.action as rasa_action
 from jsonschema import validators
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
@@ -32,6 +45,17 @@ from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 
 _PATCHED = "_spasm_twitch_patched"
+#: seconds a call to the action server may take (see 3. above)
+DEFAULT_ACTION_TIMEOUT = 20
+
+
+def action_timeout() -> float:
+    """ACTION_TIMEOUT from the environment, or 20 s; never more than Rasa's own 300 s."""
+    try:
+        value = float(os.environ.get("ACTION_TIMEOUT") or DEFAULT_ACTION_TIMEOUT)
+    except ValueError:
+        value = DEFAULT_ACTION_TIMEOUT
+    return max(1.0, min(value, 300.0))
 
 
 @functools.lru_cache(maxsize=None)
@@ -77,10 +101,26 @@ def resolve_event_by_type(
     return found
 
 
+_rasa_remote_action_init = RemoteAction.__init__
+
+
+def _remote_action_init(self: RemoteAction, name: Text, action_endpoint: Any) -> None:
+    """``RemoteAction.__init__``, adding the action server token to the endpoint's headers."""
+    _rasa_remote_action_init(self, name, action_endpoint)
+    token = os.environ.get("ACTION_SERVER_TOKEN")
+    if token and action_endpoint is not None:
+        headers = dict(action_endpoint.headers or {})
+        headers["Authorization"] = f"Bearer {token}"
+        action_endpoint.headers = headers
+
+
 def apply() -> None:
     """Install the fixes once; importing ``addons`` calls this."""
     if getattr(RemoteAction, _PATCHED, False):
         return
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
     Event.resolve_by_type = staticmethod(resolve_event_by_type)  # type: ignore[assignment]
+    RemoteAction.__init__ = _remote_action_init  # type: ignore[assignment]
+    # RemoteAction.run reads the module-level name at each call
+    rasa_action.DEFAULT_REQUEST_TIMEOUT = action_timeout()
     setattr(RemoteAction, _PATCHED, True)

@@ -40,6 +40,7 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from triage.rules import highest_level, level_of, load_rules, order_reasons
+from triage.corrections import parse_correction
 from triage.turn import answer_reasons
 
 RED_FLAG_ENTITY = "red_flag"
@@ -89,6 +90,9 @@ def answer_to_requested_slot(tracker: DialogueStateTracker) -> Optional[Any]:
             if entity.get("entity") == slot:
                 return entity.get("value")
         return None
+    corrected = parse_correction(text, [])
+    if corrected and slot not in corrected:
+        return None  # "actually it does hurt" while asked about weakness: not this answer
     return text
 
 

@@ -10,17 +10,48 @@ the escalation payload as data:
 A custom-payload string that is exactly one placeholder is replaced by the raw
 value; everything else is filled by the stock generator. Enabled in
 ``endpoints.yml`` under ``nlg``.
+
+It also makes "I'm not sure" useful: ``utter_please_rephrase`` offers the FAQ topics
+the response selector ranked nearest for that message (``faq_topics.yml``), then
+the check-in, instead of the same four buttons for everything.
 """
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional, Text
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
 
+import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
 WHOLE_PLACEHOLDER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
+TOPICS_PATH = Path(__file__).resolve().with_name("faq_topics.yml")
+UNSURE_RESPONSE = "utter_please_rephrase"
+NEAREST_TOPICS = 3
+CHECK_IN_BUTTON = {"title": "Check my symptoms", "payload": "/request_symptom_check"}
+
+
+@lru_cache(maxsize=1)
+def faq_topics() -> Dict[Text, Dict[Text, Text]]:
+    return yaml.safe_load(TOPICS_PATH.read_text(encoding="utf-8"))
+
+
+def nearest_topic_buttons(parse_data: Dict[Text, Any], limit: int = NEAREST_TOPICS) -> List[Dict[Text, Text]]:
+    """Buttons for the FAQ topics the response selector ranked highest for a message.
+
+    {"response_selector": {"faq": {"ranking": [{"intent_response_key": "faq/calf_cramp",
+    ...}]}}} -> [{"title": "Calf cramps (charley horse)", "payload": "What is a ..."}]"""
+    ranking = ((parse_data or {}).get("response_selector") or {}).get("faq", {}).get("ranking") or []
+    topics = faq_topics()
+    buttons = []
+    for entry in ranking:
+        topic = str(entry.get("intent_response_key") or "").split("/", 1)[-1]
+        if topic in topics and len(buttons) < limit:
+            buttons.append({"title": topics[topic]["title"], "payload": topics[topic]["question"]})
+    return buttons
 
 
 def fill_typed_placeholders(payload: Any, values: Dict[Text, Any]) -> Any:
@@ -56,3 +87,12 @@ class TypedSlotResponseGenerator(TemplatedNaturalLanguageGenerator):
             values = self._response_variables(filled_slots or {}, kwargs)
             response["custom"] = fill_typed_placeholders(response["custom"], values)
         return super()._fill_response(response, filled_slots, **kwargs)
+
+    async def generate(self, utter_action: Text, tracker: Any, output_channel: Text,
+                       **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if utter_action == UNSURE_RESPONSE and response and response.get("buttons"):
+            nearest = nearest_topic_buttons(tracker.latest_message.parse_data)
+            if nearest:
+                response["buttons"] = nearest + [CHECK_IN_BUTTON]
+        return response

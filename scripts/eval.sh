@@ -6,6 +6,8 @@
 #   3. test stories
 #   4. red-flag detection recall and false-alarm rate
 #   5. warning-sign vignettes: recall per level, under- and over-triage, safe advice
+#   6. real questions people asked (the shared evaluation file, never trained on):
+#      the share answered, redirected, checked in, escalated, or only "unsure"
 # then a one-page summary: results/eval/summary.md
 #
 # --quick (`make eval QUICK=1`, about a minute): everything but step 2, which
@@ -22,26 +24,29 @@ FOLDS=${FOLDS:-5}
 mkdir -p "$OUT"
 if [[ $quick == 1 ]]; then echo "==> Quick evaluation (no cross-validation) into $OUT"; fi
 
-echo "==> 1/5 held-out NLU test"
+echo "==> 1/6 held-out NLU test"
 .venv/bin/rasa test nlu --model models/assistant.tar.gz --nlu tests/nlu --out "$OUT/holdout"
 
 if [[ $quick == 1 ]]; then
-  echo "==> 2/5 NLU cross-validation: skipped (quick run)"
+  echo "==> 2/6 NLU cross-validation: skipped (quick run)"
 else
-  echo "==> 2/5 NLU cross-validation ($FOLDS folds; each fold trains the NLU pipeline)"
+  echo "==> 2/6 NLU cross-validation ($FOLDS folds; each fold trains the NLU pipeline)"
   .venv/bin/rasa test nlu --nlu data --config config.yml --domain domain.yml \
     --cross-validation --folds "$FOLDS" --out "$OUT/cross_validation"
 fi
 
-echo "==> 3/5 test stories"
+echo "==> 3/6 test stories"
 .venv/bin/rasa test core --model models/assistant.tar.gz --stories tests/test_stories \
   --out "$OUT/stories" || true   # failures are reported in the summary
 
-echo "==> 4/5 red-flag detection"
+echo "==> 4/6 red-flag detection"
 .venv/bin/python scripts/red_flag_report.py --out "$OUT/red_flags.json"
 
-echo "==> 5/5 warning-sign vignettes (tuning sets and the held-out set)"
+echo "==> 5/6 warning-sign vignettes (tuning sets and the held-out set)"
 .venv/bin/python scripts/vignette_report.py --out "$OUT/vignettes.md"
+
+echo "==> 6/6 real questions (evaluation only)"
+.venv/bin/python scripts/real_questions_report.py --out "$OUT/real_questions.md"
 
 summary_args=("$OUT")
 if [[ $quick == 1 ]]; then summary_args+=(--quick); fi

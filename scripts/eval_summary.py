@@ -71,6 +71,9 @@ def main(out: Path, quick: bool = False) -> None:
     vignettes = out / "vignettes.md"
     if vignettes.exists():
         lines += ["## Warning-sign vignettes", "", *vignettes.read_text().splitlines()[2:], ""]
+    real = out / "real_questions.md"
+    if real.exists():
+        lines += ["## Real questions", "", *real.read_text().splitlines(), ""]
     lines += [
         "Files: `holdout/` (reports, `intent_confusion_matrix.png`, `intent_histogram.png`), "
         "`cross_validation/`, `stories/`, `red_flags.json`, `vignettes.md`.",

@@ -33,6 +33,12 @@ done
 export RASA_PORT
 # Slack/Telegram variables: unset means the channel is off.
 source scripts/channel_env.sh
+# Loopback unless told otherwise: on a laptop nothing else on the network reaches
+# the servers. Beyond loopback the action server needs ACTION_SERVER_TOKEN
+# (scripts/action_server.py refuses to start without it).
+export RASA_HOST=${RASA_HOST:-127.0.0.1}
+export ACTION_HOST=${ACTION_HOST:-127.0.0.1}
+export ACTION_PORT
 export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://localhost:${ACTION_PORT}/webhook}
 export TRACKER_SQLITE_PATH=${TRACKER_SQLITE_PATH:-var/conversations.db}
 mkdir -p "$(dirname "$TRACKER_SQLITE_PATH")"
@@ -51,10 +57,10 @@ trap stop EXIT
 
 parts=(
   --part "actions:${ACTION_PORT}" --health "http://localhost:${ACTION_PORT}/health" --liveness 15
-    -- .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT"
+    -- .venv/bin/python scripts/action_server.py --host "$ACTION_HOST" --port "$ACTION_PORT"
   --part "rasa:${RASA_PORT}" --health "http://localhost:${RASA_PORT}/webhooks/rest/"
     -- .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS"
-       --port "$RASA_PORT" --cors "${cors_origins[@]}"
+       --port "$RASA_PORT" --interface "$RASA_HOST" --cors "${cors_origins[@]}"
   --part "web:${WEB_PORT}" --health "http://localhost:${WEB_PORT}/"
     -- .venv/bin/python scripts/serve_web.py
 )

@@ -44,6 +44,12 @@ export REDIS_PASSWORD=${REDIS_PASSWORD:-} REDIS_DB=${REDIS_DB:-1}
 export REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX-spasmtwitch}
 # Slack/Telegram variables: unset means the channel is off.
 source scripts/channel_env.sh
+# Loopback unless told otherwise: on a laptop nothing else on the network reaches
+# the servers. Beyond loopback the action server needs ACTION_SERVER_TOKEN
+# (scripts/action_server.py refuses to start without it).
+export RASA_HOST=${RASA_HOST:-127.0.0.1}
+export ACTION_HOST=${ACTION_HOST:-127.0.0.1}
+export ACTION_PORT
 
 # Rasa waits forever for a database that is not there; say so at once instead.
 reachable() { timeout 3 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
@@ -67,12 +73,12 @@ trap stop EXIT
 # Each server's lines are prefixed with its name ([actions:5055], [rasa:5005]).
 names=("actions:${ACTION_PORT}")
 parts=(--part "actions:${ACTION_PORT}" --health "http://localhost:${ACTION_PORT}/health" --liveness 15
-       -- .venv/bin/rasa run actions --actions actions --port "$ACTION_PORT")
+       -- .venv/bin/python scripts/action_server.py --host "$ACTION_HOST" --port "$ACTION_PORT")
 for port in "${rasa_ports[@]}"; do
   names+=("rasa:${port}")
   parts+=(--part "rasa:${port}" --health "http://localhost:${port}/webhooks/rest/"
           -- .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS"
-             --credentials "$CREDENTIALS" --port "$port" --cors "${cors_origins[@]}")
+             --credentials "$CREDENTIALS" --port "$port" --interface "$RASA_HOST" --cors "${cors_origins[@]}")
 done
 printf '%s\0' "${parts[@]}" | .venv/bin/python scripts/supervise.py --prefix --parts-from - &
 supervisor=$!

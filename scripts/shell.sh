@@ -29,7 +29,7 @@ export TRACKER_SQLITE_PATH=${TRACKER_SQLITE_PATH:-var/conversations.db}
 ACTION_LOG=${ACTION_LOG:-var/action-server.log}
 mkdir -p "$(dirname "$TRACKER_SQLITE_PATH")" "$(dirname "$ACTION_LOG")"
 
-.venv/bin/rasa run actions --actions actions --port "$ACTION_PORT" >"$ACTION_LOG" 2>&1 &
+ACTION_HOST=127.0.0.1 ACTION_PORT="$ACTION_PORT" .venv/bin/python scripts/action_server.py >"$ACTION_LOG" 2>&1 &
 actions_pid=$!
 stop() {
   trap - INT TERM EXIT

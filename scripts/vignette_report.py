@@ -37,6 +37,7 @@ from triage.turn import triage_turn  # noqa: E402
 SETS = {
     "tuning": ROOT / "tests" / "triage" / "vignettes.yml",
     "tuning-2": ROOT / "tests" / "triage" / "vignettes_more.yml",
+    "tuning-3": ROOT / "tests" / "triage" / "vignettes_third.yml",
     "held-out": ROOT / "tests" / "triage" / "vignettes_holdout.yml",
 }
 ORDER = {"none": 0, "self_care": 0, "routine": 1, "urgent": 2, "emergency": 3}

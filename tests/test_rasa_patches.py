@@ -89,3 +89,46 @@ def test_unknown_event_names_behave_as_in_rasa():
     assert Event.resolve_by_type("topic") is None
     with pytest.raises(ValueError, match="Unknown event name"):
         Event.resolve_by_type("no_such_event")
+
+
+# ------------------------------------------------------------------ action-call timeout
+def test_the_action_call_timeout_is_shorter_than_the_lock_lifetime():
+    import rasa.core.actions.action as rasa_action
+    from rasa.core.lock_store import DEFAULT_LOCK_LIFETIME
+
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT == rasa_patches.action_timeout() == 20
+    assert rasa_action.DEFAULT_REQUEST_TIMEOUT < DEFAULT_LOCK_LIFETIME
+
+
+@pytest.mark.parametrize("value, expected", [("5", 5.0), ("", 20), ("junk", 20), ("9999", 300.0)])
+def test_action_timeout_reads_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv("ACTION_TIMEOUT", value)
+    assert rasa_patches.action_timeout() == expected
+
+
+def test_a_hung_action_server_fails_the_call_after_the_timeout(domain, monkeypatch):
+    """Through the patched path: RemoteAction.run against a server that never answers."""
+    import asyncio
+    import socket
+    import time
+
+    import rasa.core.actions.action as rasa_action
+    from rasa.core.channels.channel import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.endpoints import EndpointConfig
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)  # accepts the connection, never answers: a hung server
+    port = listener.getsockname()[1]
+    monkeypatch.setattr(rasa_action, "DEFAULT_REQUEST_TIMEOUT", 1)
+    remote = RemoteAction("validate_symptom_check_form",
+                          EndpointConfig(f"http://127.0.0.1:{port}/webhook"))
+    tracker = DialogueStateTracker.from_events("x", [], domain.slots)
+    started = time.monotonic()
+    with pytest.raises(Exception):
+        asyncio.run(remote.run(CollectingOutputChannel(),
+                               TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain))
+    assert time.monotonic() - started < 10
+    listener.close()

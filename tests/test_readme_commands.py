@@ -522,7 +522,19 @@ def make_test_resolves_without_running_itself(tmp_path: Path) -> None:
     """`make test` runs this file, so only check that make can plan it."""
     result = run_make("test", "-n", timeout=60)
     assert result.returncode == 0, result.stdout
-    assert "pytest" in result.stdout, result.stdout
+    assert "scripts/test_all.sh" in result.stdout, result.stdout
+    script = (ROOT / "scripts" / "test_all.sh").read_text()
+    assert "pytest" in script and "test_stories.sh" in script and "validate" in script
+
+
+def train_is_planned_with_onednn_off(tmp_path: Path) -> None:
+    """`make train` is what `make run` and `make test` do first; only check its plan:
+    training itself takes minutes and the model is already built for this run."""
+    # -n: nothing runs; -B: plan it as if every input had changed
+    result = subprocess.run(["make", "--no-print-directory", "-n", "-B", "train"], cwd=ROOT,
+                            env=clean_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout
+    assert "TF_ENABLE_ONEDNN_OPTS=0" in result.stdout and "rasa train" in result.stdout, result.stdout
 
 
 def fast_tests_run_one_small_test(tmp_path: Path) -> None:
@@ -564,6 +576,7 @@ QUICK_FORMS: Dict[str, List[Callable[[Path], None]]] = {
     "bench": [bench_quick],
     "profile": [profile_quick],
     "test": [make_test_resolves_without_running_itself],
+    "train": [train_is_planned_with_onednn_off],
     "test-fast": [fast_tests_run_one_small_test],
     "web": [web_is_installed],
     "telegram-webhook": [telegram_webhook_against_fake_api],

@@ -209,3 +209,11 @@ def test_every_translated_variation_is_for_a_language_the_policy_sends(domain):
     covered = {(c["value"], d["value"]) for v in variations if v.get("condition")
                for c, d in [sorted(v["condition"], key=lambda x: x["name"])]}
     assert covered == {(lang, level) for lang in languages for level in ("emergency", "urgent")}
+
+
+def test_a_correction_of_another_answer_is_not_read_as_this_answer(policy, domain):
+    """'actually it does hurt' while asked about weakness is about the pain, not a yes."""
+    tracker = tracker_of(domain, [*asked("weakness"), user("correct_answer", text="actually it does hurt")])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
+    tracker = tracker_of(domain, [*asked("weakness"), user("correct_answer", text="actually yes it is weak")])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == "utter_care_advice"

@@ -172,7 +172,8 @@ def normalize_episode_duration(text: Any) -> Optional[str]:
 _SEVERE = (
     r"\b(unbearable|unbearably|excruciating|excruciatingly|agoni[sz]ing|agony|intolerable|"
     r"severe|severely|extreme|extremely|worst|terrible|horrible|awful|horrendous|killing me|"
-    r"crippling|debilitating|screaming|crying|can not (stand|bear|take|cope)|"
+    r"crippling|debilitating|screaming|crying|can not (stand|bear|take|cope)|terribly|horribly|"
+    r"badly|awfully|sick from|was sick|threw up|"
     r"so (bad|much)|really (bad|painful)|very (bad|painful)|a lot|lots|loads|intense|"
     r"sharp and|10 out of 10|9 out of 10|8 out of 10|7 out of 10)\b",
 )
@@ -242,7 +243,8 @@ def normalize_pain(text: Any) -> Optional[str]:
 _YES = (
     r"\b(yes|yeah|yea|yep|yup|ya|yah|yas|y|yh|yeh|ye|yus|aye|sure|definitely|absolutely|"
     r"certainly|correct|true|affirmative|indeed|of course|i think so|i believe so|think so|probably|"
-    r"only when|when it (cramps|spasms|happens|starts|comes)|during (them|it|the cramps|the spasms)|"
+    r"only when|only in|only during|only with|when it (cramps|spasms|happens|starts|comes)|"
+    r"during (them|it|the cramps|the spasms)|"
     r"maybe|possibly|perhaps|a little|a bit|a tad|slightly|somewhat|sometimes|occasionally|"
     r"kind of|kinda|sort of|sorta|now and then|on and off|once in a while|here and there|"
     r"from time to time|a few times|it does|it is|i do|i am|i have|it did|they do|they are|"
@@ -258,8 +260,6 @@ _NO = (
     r"i have not|i haven't|not|negative|false|nothing|no way|not much|hardly|barely|"
     r"nothing like that|neither|nada|nopes?|noo+|not particularly|not especially|"
     r"wrong|incorrect|(absolutely|definitely|certainly|of course|surely|totally) not)\b",
-    # "just my lower back", "only the eye": one place, so no to "more than one place"
-    r"^(only|just) (my|the|in my|in the|on my|on the|that|this|one)\b",
 )
 _UNSURE = r"\b(not sure|unsure|do not know|idk|dunno|no idea|can not tell|not certain|no clue|" \
           r"hard to (say|tell)|who knows|don't know|i am not sure)\b"
@@ -294,6 +294,65 @@ def normalize_yes_no(text: Any) -> Optional[bool]:
                        for o in spans)]
     kept.sort(key=lambda s: (s[0], -(s[1] - s[0])))
     return kept[0][2]
+
+
+# =========================================================================== limited movement
+_CANT_MOVE = (r"\b(can not|unable to|hard to|difficult to|struggle to|struggling to|trouble) "
+              r"(\w+ )?(bend|straighten|move|stretch|flex|extend|turn|lift|open|close|point|use|walk)\b",
+              r"\b(stuck|locked|seized|seizes|frozen|locks up|won'?t (move|bend|straighten))\b",
+              r"\b(only|just) (partly|halfway|half way|a bit)\b")
+_MOVES_FINE = r"\b(can|could) (still )?(move|bend|straighten|use) (it |them )?(fine|normally|freely|ok|okay|all the way)\b"
+
+
+def normalize_limited_motion(text: Any) -> Optional[bool]:
+    """The answer to "is it hard to move that part fully?": "I can't bend it", "I can't
+    straighten my leg until it eases", "it locks up" -> True; "I can move it fine" ->
+    False; otherwise a yes or a no ("I can't" alone is a yes: it is hard)."""
+    if isinstance(text, bool):
+        return text
+    t = _clean(text)
+    if not t:
+        return None
+    if re.search(_MOVES_FINE, t):
+        return False
+    if any(re.search(p, t) for p in _CANT_MOVE) or re.fullmatch(r"(i |no,? i )?can not\W*", t):
+        return True
+    return normalize_yes_no(t)
+
+
+# =========================================================================== more than one place
+_ONE_PLACE = r"^(only|just|mostly just|purely) \b|\b(one place|one spot|same place|same spot|just there|only there|only that|just that)\b"
+
+
+def body_parts_in(text: Any) -> List[str]:
+    """The distinct body parts a text names, specific ones first: "legs and lower back"
+    -> ["leg", "back"] (order of the body-part table)."""
+    t = _clean(text) or ""
+    found: List[str] = []
+    for pattern, canonical, _specific in _BODY_TABLE:
+        if re.search(pattern, t) and canonical not in found:
+            found.append(canonical)
+    return found
+
+
+def normalize_multiple_places(text: Any) -> Optional[bool]:
+    """The answer to "does it happen in more than one place?": two or more body parts
+    named -> True ("legs and lower back"); "only/just" one part -> False ("only my right
+    thumb", "just my lower back"); otherwise a yes or a no."""
+    if isinstance(text, bool):
+        return text
+    t = _clean(text)
+    if not t:
+        return None
+    parts = body_parts_in(t)
+    if len(parts) >= 2 or re.search(r"\b(both|all over|several|multiple|various|different) ", t):
+        return True
+    if re.search(_ONE_PLACE, t):
+        return False
+    answer = normalize_yes_no(t)
+    if answer is None and len(parts) == 1:
+        return False  # "my left eyelid": one place named
+    return answer
 
 
 # =========================================================================== ongoing for

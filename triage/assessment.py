@@ -57,6 +57,8 @@ def canonical_answers(answers: Mapping[str, Any]) -> Dict[str, Any]:
     for slot in BOOL_SLOTS:
         value = get(slot)
         out[slot] = value if isinstance(value, bool) or value is None else norm.normalize_yes_no(value)
+    out["multiple_places"] = norm.normalize_multiple_places(get("multiple_places"))
+    out["limited_motion"] = norm.normalize_limited_motion(get("limited_motion"))
     return {slot: out[slot] for slot in SLOTS}
 
 

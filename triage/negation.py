@@ -64,6 +64,8 @@ PSEUDO: Tuple[Tuple[str, ...], ...] = (
     ("n't", "wait"), ("n't", "figure"), ("not", "normal"), ("n't", "normal"), ("nt", "normal"),
     ("n't", "right"), ("nt", "right"), ("not", "right"), ("not", "good"), ("n't", "good"),
     ("nothing", "but"), ("n't", "sleep"), ("nt", "sleep"), ("not", "sleeping"),
+    ("without", "noticing"), ("without", "realising"), ("without", "realizing"),
+    ("without", "knowing"), ("without", "warning"), ("without", "feeling"),
 )
 
 # tokens that end a negation scope (between the trigger and the match)
@@ -327,7 +329,8 @@ def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
     # Only the part of the sentence the match is in counts: "I had chest pain as a
     # teenager, but now it's a twitch" -- "now" belongs to the twitch, not the pain.
     whole = list(words[s:e])
-    if any(_at(whole, k, p) for k in range(len(whole)) for p in (("never", "since"), ("not", "since"))):
+    if any(_at(whole, k, p) for k in range(len(whole))
+           for p in (("never", "since"), ("not", "since"), ("nothing", "since"))):
         return "never since"  # "I fainted once when I was 14, never since"
     if any(w in RECURRENCE for w in whole) or any(
         _at(whole, k, p) for k in range(len(whole)) for p in RECURRENCE_PHRASES
@@ -355,6 +358,9 @@ def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
             return "when I was younger"
         if w in {"never", "not"} and nxt == "since":
             return "never since"
+        if w == "back" and nxt == "in" and i + 2 < len(sent) and (
+                sent[i + 2] == "the" or sent[i + 2].isdigit()):
+            return "back in"  # "back in the 90s", "back in 2009"
     return None
 
 
@@ -540,6 +546,7 @@ def is_general_question(
 RECENT_TIMES = (("this", "morning"), ("this", "afternoon"), ("this", "evening"),
                 ("last", "night"), ("earlier", "today"), ("just", "now"), ("an", "hour", "ago"),
                 ("minutes", "ago"), ("mins", "ago"), ("hours", "ago"), ("it", "happened"),
+                ("'s", "been"), ("has", "been"), ("'ve", "been"), ("have", "been"),
                 ("it", "'s", "been"), ("its", "been"), ("been", "creeping"), ("since", "yesterday"))
 
 

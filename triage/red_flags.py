@@ -612,8 +612,10 @@ class RedFlagDetector:
                         and negation.historical_cue(words, s, e):
                     status = "historical"
                     detail = negation.historical_cue(words, s, e) or ""
-                elif negation.is_general_question(words, s, e, in_match=in_match,
-                                                  serious=level in HISTORY_SENSITIVE_LEVELS):
+                elif not entry.is_concept and negation.is_general_question(
+                        words, s, e, in_match=in_match,
+                        serious=level in HISTORY_SENSITIVE_LEVELS):
+                    # (a concept is context: the reason it supports decides report or question)
                     sent = negation.sentence_bounds(words, s, e)
                     if negation.other_sentence_report(words, *sent):
                         detail = "general question, but another sentence reports it"

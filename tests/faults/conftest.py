@@ -164,7 +164,8 @@ def refuses(port: int) -> bool:
 def server_pid(group, port: int) -> int:
     """The pid of the server started with ``--port <port>`` in a run script's group."""
     for pid, command in group.group().items():
-        if f"--port {port} " in command + " " and "bin/rasa" in command:
+        if f"--port {port} " in command + " " and ("bin/rasa" in command
+                                                   or "action_server.py" in command):
             return pid
     raise LookupError(f"no server with --port {port} in {group.group()}")
 

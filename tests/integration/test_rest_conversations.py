@@ -185,7 +185,7 @@ def test_a_stray_greeting_mid_check_in_is_reasked_not_the_full_greeting(servers)
 
 def test_nonsense_outside_a_check_in_asks_to_rephrase(servers):
     reply = texts(servers.send(new_sender(), NONSENSE[2]))
-    assert "say it another way" in reply
+    assert "I'm not sure I understood" in reply
 
 
 def test_yes_to_the_breathing_question_is_an_emergency_in_that_turn(servers):

@@ -20,7 +20,7 @@ CALF_CHECK_IN = [
     ("I get painful cramps in my calf at night", "how long does one episode last"),
     ("about five minutes", "Does it hurt?"),
     ("yes it hurts, but it's bearable", "tight or stiff"),
-    ("yes", "hard to move that part fully"),
+    ("yes", "hard to move that part fully, or to bend"),
     ("yes I can't straighten my leg", "see the muscle move"),
     ("no", "feel weak"),
     ("no", "How long has this been going on"),

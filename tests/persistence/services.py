@@ -186,7 +186,8 @@ class ScaleOut(ServerGroup):
     def pid_listening_on(self, port: int) -> int:
         """The server process started with ``--port <port>``."""
         for pid, command in self.group().items():
-            if f"--port {port} " in command + " " and "bin/rasa" in command:
+            if f"--port {port} " in command + " " and ("bin/rasa" in command
+                                                   or "action_server.py" in command):
                 return pid
         raise LookupError(f"no server with --port {port} in {self.group()}")
 

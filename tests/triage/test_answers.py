@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from triage import answers
 from triage.answers import (
     BODY_PARTS,
     EPISODE_DURATIONS,
@@ -211,3 +212,39 @@ def test_canonical_triggers_pass_through(code):
 def test_yes_no_payloads_pass_through(value):
     got = normalize_yes_no(value)
     assert normalize_yes_no(got) is got
+
+
+# ------------------------------------------------------------------ free-text answers people give
+@pytest.mark.parametrize("text, expected", [
+    ("I can't bend", True),
+    ("I can't straighten my leg until it eases", True),
+    ("it locks up", True),
+    ("I can move it fine", False),
+    ("no I can still move it normally", False),
+    ("not really", False),
+])
+def test_limited_movement_from_free_text(text, expected):
+    assert answers.normalize_limited_motion(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("legs and lower back mostly", True),
+    ("both calves", True),
+    ("only my right thumb", False),   # "right" is not a yes here
+    ("just my lower back", False),
+    ("only the eye", False),
+    ("no, just there", False),
+    ("yes", True),
+])
+def test_more_than_one_place_from_the_body_parts_named(text, expected):
+    assert answers.normalize_multiple_places(text) is expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("no, nothing feels weak", False),
+    ("yh", True),
+    ("only in the really bad ones tbh", True),
+    ("right", True),
+])
+def test_yes_and_no_in_the_ways_people_write_them(text, expected):
+    assert answers.normalize_yes_no(text) is expected
