@@ -62,6 +62,7 @@ def actions_since_last_user_message(tracker: DialogueStateTracker) -> List[Text]
 
 
 CHECK_IN_FORM = "symptom_check_form"
+KNOWN_REASONS = frozenset(load_rules().reasons)
 #: answers escalate in the turn they are given at these levels; routine waits
 ANSWER_ESCALATION_LEVELS = frozenset({"emergency", "urgent"})
 
@@ -70,8 +71,10 @@ def red_flag_reasons(tracker: DialogueStateTracker) -> List[Text]:
     """Reason codes on the latest user message, in detection order, no repeats."""
     reasons: List[Text] = []
     for entity in tracker.latest_message.entities if tracker.latest_message else []:
-        if entity.get("entity") == RED_FLAG_ENTITY and entity.get("value") not in reasons:
-            reasons.append(entity["value"])
+        value = entity.get("value")
+        # only codes the rules know: a made-up value is ignored, never quoted in an error
+        if entity.get("entity") == RED_FLAG_ENTITY and value in KNOWN_REASONS and value not in reasons:
+            reasons.append(value)
     return reasons
 
 

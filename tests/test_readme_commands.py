@@ -427,7 +427,7 @@ def run_scale_answers_on_both_servers_then_stops(tmp_path: Path) -> None:
             for server in (0, 1):
                 reply = texts(cluster.send(f"readme-scale-{server}", "hi", server=server))
                 assert any(greeting in reply for greeting in greetings()), reply
-                assert postgres.events(database, f"readme-scale-{server}"), "stored in PostgreSQL"
+                assert postgres.events(database, f"rest:readme-scale-{server}"), "stored in PostgreSQL"
             stop_with(cluster, signal.SIGTERM, "make run-scale")
         finally:
             cluster.kill()

@@ -217,3 +217,8 @@ def test_a_correction_of_another_answer_is_not_read_as_this_answer(policy, domai
     assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None
     tracker = tracker_of(domain, [*asked("weakness"), user("correct_answer", text="actually yes it is weak")])
     assert predicted(policy.predict_action_probabilities(tracker, domain), domain) == "utter_care_advice"
+
+
+def test_a_made_up_reason_code_is_ignored_not_an_error(policy, domain):
+    tracker = tracker_of(domain, [user("inform", ["my HIV test came back positive zebra7731"])])
+    assert predicted(policy.predict_action_probabilities(tracker, domain), domain) is None

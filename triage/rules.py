@@ -159,9 +159,8 @@ class Rules:
         try:
             return self.reasons[code]
         except KeyError:
-            raise KeyError(
-                f"unknown reason code {code!r}; known: {', '.join(self.reasons)}"
-            ) from None
+            # the code itself is not quoted: it may be text a person typed
+            raise KeyError(f"unknown reason code; known: {', '.join(self.reasons)}") from None
 
 
 # --------------------------------------------------------------------------- validation

@@ -89,7 +89,9 @@ class Stack:
             connection.close()
 
     def events(self, sender: str) -> list:
-        return self.rows("SELECT id, type_name, data FROM events WHERE sender_id = ? ORDER BY id", sender)
+        # REST conversations are stored under rest:<sender>
+        return self.rows("SELECT id, type_name, data FROM events WHERE sender_id = ? ORDER BY id",
+                         f"rest:{sender}")
 
     def user_texts(self, sender: str) -> List[str]:
         return [
@@ -97,7 +99,7 @@ class Stack:
             for (text,) in self.rows(
                 "SELECT json_extract(data, '$.text') FROM events "
                 "WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                sender,
+                f"rest:{sender}",
             )
         ]
 

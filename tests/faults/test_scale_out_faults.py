@@ -64,7 +64,8 @@ class Database:
 
     def user_texts(self, sender: str) -> List[str]:
         rows = self.query(
-            "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id", sender
+            "SELECT data FROM events WHERE sender_id = %s AND type_name = 'user' ORDER BY id",
+            f"rest:{sender}",
         )
         return [json.loads(data)["text"] for (data,) in rows]
 

@@ -124,13 +124,14 @@ def test_stop_mid_check_in(servers):
 
 
 def stored_slots(servers, sender: str) -> Dict[str, Any]:
-    """The slot values stored for a sender, read from the servers' SQLite file."""
+    """The slot values stored for a REST sender (kept as rest:<sender>), read from the
+    servers' SQLite file."""
     import sqlite3
 
     values: Dict[str, Any] = {}
     with sqlite3.connect(servers.db_path) as db:
         rows = db.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'slot' "
-                          "ORDER BY id", (sender,)).fetchall()
+                          "ORDER BY id", (f"rest:{sender}",)).fetchall()
     for (data,) in rows:
         event = json.loads(data)
         values[event["name"]] = event["value"]

@@ -61,7 +61,7 @@ class Embedded:
             for row in self.rows(
                 "SELECT json_extract(data, '$.text') FROM events "
                 "WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                sender,
+                f"rest:{sender}",  # REST conversations are stored under rest:<sender>
             )
         ]
 
@@ -113,17 +113,17 @@ def test_make_forget_erases_one_running_conversation_and_nothing_else(embedded):
     for sender in (forgotten, kept):
         embedded.send(sender, "hello")
         embedded.send(sender, "what is a muscle twitch?")
-    kept_events = embedded.rows("SELECT id, data FROM events WHERE sender_id = ? ORDER BY id", kept)
+    kept_events = embedded.rows("SELECT id, data FROM events WHERE sender_id = ? ORDER BY id", f"rest:{kept}")
 
     result = subprocess.run(
-        ["make", "-s", "forget", f"SENDER={forgotten}", f"TRACKER_SQLITE_PATH={embedded.db_path}"],
+        ["make", "-s", "forget", f"SENDER=rest:{forgotten}", f"TRACKER_SQLITE_PATH={embedded.db_path}"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
 
     assert result.returncode == 0, result.stderr
     assert "events" in result.stdout
-    assert embedded.rows("SELECT COUNT(*) FROM events WHERE sender_id = ?", forgotten) == [(0,)]
-    assert embedded.rows("SELECT id, data FROM events WHERE sender_id = ? ORDER BY id", kept) == kept_events
+    assert embedded.rows("SELECT COUNT(*) FROM events WHERE sender_id = ?", f"rest:{forgotten}") == [(0,)]
+    assert embedded.rows("SELECT id, data FROM events WHERE sender_id = ? ORDER BY id", f"rest:{kept}") == kept_events
     # The server kept no copy: the person starts afresh.
     reply = embedded.send(forgotten, "hello")
     assert "not a doctor" in texts(reply)
@@ -138,7 +138,7 @@ def test_no_message_text_or_slot_value_reaches_the_logs(embedded):
     embedded.send(sender, f"{MARKER} minutes")
     # Refused input (400) and a message the length guard cuts short.
     requests.post(embedded.servers.rest_url, json={"sender": sender, "message": MARKER, "metadata": 1}, timeout=30)
-    embedded.send(sender, f"{MARKER} " + "cramp " * 4000)
+    embedded.send(sender, f"{MARKER} " + "cramp " * 3000)  # under the 20,000-character limit
 
     stored = embedded.rows("SELECT COUNT(*) FROM events WHERE data LIKE ?", f"%{MARKER}%")[0][0]
     assert stored > 0, "the marker was processed and stored, so its absence from the log means something"

@@ -59,7 +59,7 @@ def alternating(cluster: ScaleOut, sender: str):
 
 
 def stored_user_texts(postgres, database, sender) -> List[str]:
-    return [json.loads(data)["text"] for kind, _, data in postgres.events(database, sender) if kind == "user"]
+    return [json.loads(data)["text"] for kind, _, data in postgres.events(database, f"rest:{sender}") if kind == "user"]
 
 
 def words(text: str) -> List[str]:
@@ -90,7 +90,7 @@ def test_twenty_messages_at_once_are_all_handled_one_after_another(cluster, post
     for number, response, _ in results:
         assert response.status_code == 200, response.text[:300]
         assert response.json() and not is_apology(response.json()), f"message {number}: {response.text[:300]}"
-    events = postgres.events(database, sender)
+    events = postgres.events(database, f"rest:{sender}")
     user_texts = [json.loads(data)["text"] for kind, _, data in events if kind == "user"]
     assert sorted(user_texts) == sorted(["hello"] + messages), "every message stored once"
     # One after another: each message found the bot done with the one before.
@@ -167,10 +167,10 @@ def test_load_fifty_conversations_of_ten_messages_across_both_servers(cluster, p
     rows = postgres.query(
         database,
         "SELECT sender_id, type_name, data FROM events WHERE sender_id = ANY(%s) ORDER BY id",
-        senders,
+        [f"rest:{sender}" for sender in senders],
     )
     for sender in senders:
-        mine = [(kind, json.loads(data)) for sender_id, kind, data in rows if sender_id == sender]
+        mine = [(kind, json.loads(data)) for sender_id, kind, data in rows if sender_id == f"rest:{sender}"]
         assert [event["text"] for kind, event in mine if kind == "user"] == [text for text, _ in CALF_CHECK_IN]
         stored_bot = " ".join(event.get("text") or "" for kind, event in mine if kind == "bot")
         replied = " ".join(message.get("text", "") for reply in seen[sender] for message in reply)
