@@ -26,3 +26,9 @@ def button_payload(messages: List[dict], title_part: str) -> str:
             if title_part.lower() in button["title"].lower():
                 return button["payload"]
     raise AssertionError(f"no button like {title_part!r} in {json.dumps(messages)[:500]}")
+
+
+#: A check-in opener the training data makes unambiguous: it is a report_symptom
+#: training example (data/nlu/symptoms.yml), so it starts the check-in whatever the
+#: training run ("my calf cramps" alone is also a fair FAQ question about calf cramps).
+CHECK_IN_OPENER = "I get painful cramps in my calf at night"

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.replies import texts
+from tests.replies import CHECK_IN_OPENER, texts
 from tests.servers import ROOT, AssistantServers, free_port
 
 pytestmark = pytest.mark.slow
@@ -92,7 +92,7 @@ def test_the_rasa_server_sends_the_token_so_a_check_in_works(tmp_path):
     group.start()
     try:
         sender = f"test-{uuid.uuid4().hex[:8]}"
-        group.send(sender, "my calf cramps")
+        group.send(sender, CHECK_IN_OPENER)
         reply = texts(group.send(sender, "a few minutes"))
         assert "Does it hurt?" in reply, reply  # the action server accepted the call
     finally:

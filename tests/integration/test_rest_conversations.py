@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from tests.replies import button_payload, custom, texts
+from tests.replies import CHECK_IN_OPENER, button_payload, custom, texts
 
 pytestmark = pytest.mark.slow
 
@@ -100,7 +100,7 @@ def test_red_flag_mid_check_in_stops_it_with_emergency_advice(servers):
 
 def test_severe_pain_mid_check_in_gives_urgent_advice_and_carries_on(servers):
     sender = new_sender()
-    reply = servers.send(sender, "my calf cramps")
+    reply = servers.send(sender, CHECK_IN_OPENER)
     reply = servers.send(sender, "a few minutes")
     assert "Does it hurt?" in texts(reply)
     reply = servers.send(sender, "the pain is unbearable")
@@ -111,7 +111,7 @@ def test_severe_pain_mid_check_in_gives_urgent_advice_and_carries_on(servers):
 
 def test_faq_mid_check_in_is_answered_then_the_question_is_asked_again(servers):
     sender = new_sender()
-    servers.send(sender, "my calf cramps")
+    servers.send(sender, CHECK_IN_OPENER)
     reply = texts(servers.send(sender, "what causes muscle cramps?"))
     assert "how long does one episode last" in reply
 
@@ -167,7 +167,7 @@ def test_the_nonsense_inputs_share_no_word_with_the_training_data():
 
 def test_nonsense_answer_is_reasked_with_why_then_skip_is_offered(servers):
     sender = new_sender()
-    servers.send(sender, "my calf cramps")
+    servers.send(sender, CHECK_IN_OPENER)
     first = servers.send(sender, NONSENSE[0])
     assert "twitches are usually over in seconds" in texts(first)
     second = servers.send(sender, NONSENSE[1])
@@ -178,7 +178,7 @@ def test_nonsense_answer_is_reasked_with_why_then_skip_is_offered(servers):
 
 def test_a_stray_greeting_mid_check_in_is_reasked_not_the_full_greeting(servers):
     sender = new_sender()
-    servers.send(sender, "my calf cramps")
+    servers.send(sender, CHECK_IN_OPENER)
     reply = texts(servers.send(sender, "hi"))
     assert "I'm the spasm-vs-twitch assistant" not in reply
     assert "how long does one episode last" in reply
@@ -191,7 +191,8 @@ def test_nonsense_outside_a_check_in_asks_to_rephrase(servers):
 
 def test_yes_to_the_breathing_question_is_an_emergency_in_that_turn(servers):
     sender = new_sender()
-    reply = servers.send(sender, "my neck keeps spasming")
+    servers.send(sender, "/request_symptom_check")
+    reply = servers.send(sender, '/inform{"body_part": "neck"}')  # as the button sends it
     assert "trouble breathing during these episodes" in texts(reply)
     assert custom(reply, "triage") is None
     reply = servers.send(sender, "yes")
@@ -202,7 +203,7 @@ def test_yes_to_the_breathing_question_is_an_emergency_in_that_turn(servers):
 
 def test_a_warning_sign_instead_of_an_answer_escalates_and_keeps_the_answers(servers):
     sender = new_sender()
-    servers.send(sender, "my calf cramps")
+    servers.send(sender, CHECK_IN_OPENER)
     servers.send(sender, "a few minutes")
     reply = servers.send(sender, "then I passed out and shook all over")
     triage = custom(reply, "triage")
@@ -259,3 +260,14 @@ def test_a_message_in_another_language_gets_the_language_note_not_please_rephras
     assert "solo puedo responder en inglés" in reply
     assert "112" in reply
     assert "say it another way" not in reply
+
+
+def test_a_typed_erase_mid_check_in_stops_it_asks_then_erases(servers):
+    sender = new_sender()
+    servers.send(sender, "my eyelid keeps twitching")
+    question = servers.send(sender, "delete my conversation")
+    assert "erase this conversation" in texts(question), texts(question)
+    assert "how long does one episode last" not in texts(question)
+    done = servers.send(sender, "yes")
+    assert custom(done, "erase") is True or "erased" in texts(done).lower(), texts(done)
+    assert stored_slots(servers, sender) == {}, "nothing of the conversation is left"

@@ -13,6 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+from tests.replies import CHECK_IN_OPENER
 import requests
 
 from tests.persistence.check_in import (
@@ -134,7 +136,7 @@ def test_no_message_text_or_slot_value_reaches_the_logs(embedded):
     sender = new_sender()
     embedded.send(sender, f"what is a muscle twitch {MARKER}?")
     # A free-text answer of the check-in becomes a slot value.
-    embedded.send(sender, "my calf cramps")
+    embedded.send(sender, CHECK_IN_OPENER)
     embedded.send(sender, f"{MARKER} minutes")
     # Refused input (400) and a message the length guard cuts short.
     requests.post(embedded.servers.rest_url, json={"sender": sender, "message": MARKER, "metadata": 1}, timeout=30)
