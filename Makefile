@@ -156,6 +156,6 @@ lock: ## Re-resolve requirements.in into requirements.lock
 	   echo "# Do not edit by hand."; /tmp/spasm-lock-venv/bin/pip freeze | sort -f; } > requirements.lock
 	@echo "requirements.lock updated"
 
-clean: ## Remove trained models and reports (keeps .venv, conversations and results/bench.md)
-	rm -rf models/*.tar.gz models/spacy_pipeline
+clean: ## Remove trained models, Rasa's training cache and reports (keeps .venv, conversations and results/bench.md)
+	rm -rf models/*.tar.gz models/spacy_pipeline .rasa
 	@mkdir -p results && find results -mindepth 1 -maxdepth 1 ! -name bench.md -exec rm -rf {} +
