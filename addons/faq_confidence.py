@@ -19,9 +19,11 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
+from rasa.shared.nlu.constants import INTENT, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from addons.intent_override import override_intent
 
 
 @DefaultV1Recipe.register(
@@ -57,10 +59,7 @@ class FaqConfidenceGuard(GraphComponent):
             confidence = (selected.get("response") or {}).get(PREDICTED_CONFIDENCE_KEY)
             if confidence is None or confidence >= self.threshold:
                 continue
-            fallback = {"name": DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1 - confidence}
-            message.set(INTENT, fallback, add_to_output=True)
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME, 1 - confidence)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -34,13 +34,12 @@ from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import (
     INTENT,
     INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons.intent_override import override_intent
 from triage.answers import normalize_yes_no
 from triage.text import fold_text
 
@@ -180,10 +179,7 @@ class IntentEvidenceGuard(GraphComponent):
                 continue
             if intent in self.yes_no and normalize_yes_no(text) is self.yes_no[intent]:
                 continue
-            fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, fallback, add_to_output=True)
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+            override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -25,16 +25,13 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from addons.intent_evidence import words_of
+from addons.intent_override import override_intent
 from addons.red_flag_detector import INTENT_PAYLOAD, RED_FLAG_ENTITY, RED_FLAG_LANGUAGE
 from triage.language import language_of
 
@@ -102,10 +99,7 @@ class LanguageIdentifier(GraphComponent):
                              EXTRACTOR: self.__class__.__name__})
             message.set(ENTITIES, entities, add_to_output=True)
             if language != "en" and not flagged:
-                fallback = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
-                message.set(INTENT, fallback, add_to_output=True)
-                ranking = message.get(INTENT_RANKING_KEY) or []
-                message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+                override_intent(message, DEFAULT_NLU_FALLBACK_INTENT_NAME)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -21,16 +21,11 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import (
-    INTENT,
-    INTENT_NAME_KEY,
-    INTENT_RANKING_KEY,
-    PREDICTED_CONFIDENCE_KEY,
-    TEXT,
-)
+from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from addons.intent_override import override_intent
 from triage.text import fold_text
 
 CUES_PATH = Path(__file__).resolve().with_name("medicine_questions.yml")
@@ -78,10 +73,7 @@ class MedicineQuestionGuard(GraphComponent):
             text = message.get(TEXT)
             if not isinstance(text, str) or text.startswith("/") or not is_dose_question(text):
                 continue
-            intent = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 1.0}
-            message.set(INTENT, intent, add_to_output=True)
-            ranking = message.get(INTENT_RANKING_KEY) or []
-            message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+            override_intent(message, OUT_OF_SCOPE)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
