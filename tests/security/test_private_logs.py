@@ -56,7 +56,9 @@ def test_a_marker_sent_every_way_never_reaches_the_logs(servers, fake_platforms)
         widget.client.emit("user_uttered", {"message": {"text": secret}, "session_id": widget.session_id})
         widget.client.emit("user_uttered", {"message": secret, "session_id": f"{secret}-not-mine"})
         widget.client.emit("user_uttered", {"message": "hi", "session_id": widget.session_id, "metadata": f"{{{secret}"})
-        widget.say("hi")
+        # a red flag gets the emergency advice in any state (the secret may have started a
+        # check-in, where a "hi" is taken as an answer and re-asked)
+        widget.say("I can't breathe")
         widget.collect(until="emergency number")
     finally:
         widget.close()
