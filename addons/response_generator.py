@@ -14,24 +14,43 @@ value; everything else is filled by the stock generator. Enabled in
 It also makes "I'm not sure" useful: ``utter_please_rephrase`` offers the FAQ topics
 the response selector ranked nearest for that message (``faq_topics.yml``), then
 the check-in, instead of the same four buttons for everything.
+
+And it names the right emergency number: ``{emergency_number}`` (English) and
+``{emergency_number_short}`` (a later mention) and ``{emergency_number_local}``
+(the translated advice) are filled from the country the
+person named, ``EMERGENCY_COUNTRY``, or the channel's locale (triage/emergency_numbers.py).
+Here, in the Rasa server, so emergency advice never waits on the action server.
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 import yaml
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.utils.endpoints import EndpointConfig
 
+from triage import emergency_numbers
+
 WHOLE_PLACEHOLDER = re.compile(r"^\{([A-Za-z_][A-Za-z0-9_]*)\}$")
 TOPICS_PATH = Path(__file__).resolve().with_name("faq_topics.yml")
 UNSURE_RESPONSE = "utter_please_rephrase"
 NEAREST_TOPICS = 3
 CHECK_IN_BUTTON = {"title": "Check my symptoms", "payload": "/request_symptom_check"}
+NUMBER_PLACEHOLDER = "{emergency_number"
+#: what {emergency_number_local} says when no country is known: that language's usual numbers
+GENERAL_LOCAL_NUMBERS = {
+    "es": "112 en España y en Europa; 911 en México, EE. UU. y gran parte de América",
+    "fr": "15 ou 112 en France, 112 en Europe, 144 en Suisse, 911 au Canada",
+    "de": "112 in Deutschland und Europa; 144 in Österreich und der Schweiz",
+    "pt": "112 em Portugal e na Europa; 192, SAMU, no Brasil",
+    "it": "112, oppure 118",
+    "pl": "112 lub 999",
+}
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +86,27 @@ def fill_typed_placeholders(payload: Any, values: Dict[Text, Any]) -> Any:
     return payload
 
 
+def user_turns(tracker: Any) -> List[Tuple[Optional[Text], Optional[Dict[Text, Any]]]]:
+    """(text, metadata) of the person's messages since the session started, oldest first."""
+    turns = []
+    for event in getattr(tracker, "events", None) or []:
+        if getattr(event, "type_name", None) == "user":
+            turns.append((getattr(event, "text", None), getattr(event, "metadata", None)))
+    return turns
+
+
+def number_values(tracker: Any) -> Dict[Text, Text]:
+    """The placeholders' values for this conversation."""
+    choice = emergency_numbers.choose(user_turns(tracker), os.environ.get("EMERGENCY_COUNTRY"))
+    language = (tracker.current_slot_values() or {}).get("reply_language") if tracker else None
+    general_local = GENERAL_LOCAL_NUMBERS.get(language or "", "112 / 911 / 999")
+    return {
+        "emergency_number": emergency_numbers.english_phrase(choice),
+        "emergency_number_short": emergency_numbers.short_phrase(choice),
+        "emergency_number_local": emergency_numbers.local_phrase(choice, general_local),
+    }
+
+
 class TypedSlotResponseGenerator(TemplatedNaturalLanguageGenerator):
     """The stock templated generator plus typed values in custom payloads."""
 
@@ -76,6 +116,9 @@ class TypedSlotResponseGenerator(TemplatedNaturalLanguageGenerator):
         domain: Optional[Domain] = None,
     ) -> None:
         super().__init__((domain or Domain.empty()).responses)
+        self._names_a_number = {
+            name for name, variations in self.responses.items() if NUMBER_PLACEHOLDER in str(variations)
+        }
 
     def _fill_response(
         self,
@@ -90,6 +133,8 @@ class TypedSlotResponseGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(self, utter_action: Text, tracker: Any, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        if utter_action in self._names_a_number:
+            kwargs = {**number_values(tracker), **kwargs}
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if utter_action == UNSURE_RESPONSE and response and response.get("buttons"):
             nearest = nearest_topic_buttons(tracker.latest_message.parse_data)

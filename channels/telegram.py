@@ -76,6 +76,20 @@ RESTART = INTENT_MESSAGE_PREFIX + USER_INTENT_RESTART  # "/restart"
 COMMAND = re.compile(r"^/(?P<command>[A-Za-z0-9_]+)(?:@(?P<bot>\w+))?(?:\s+(?P<argument>.*))?$", re.S)
 
 
+
+def locale_metadata(update: Dict[Text, Any]) -> Dict[Text, Any]:
+    """{"locale": "pt-br"} from the sender's Telegram language_code, if it has one.
+
+    The emergency advice uses its region, when there is one, to choose the number
+    (triage/emergency_numbers.py); nothing else about the sender is kept."""
+    for kind in ("message", "edited_message", "callback_query"):
+        item = update.get(kind)
+        sender = item.get("from") if isinstance(item, dict) else None
+        code = sender.get("language_code") if isinstance(sender, dict) else None
+        if isinstance(code, str) and 0 < len(code) <= 35:
+            return {"locale": code}
+    return {}
+
 class LongPayloads:
     """Button payloads too long for ``callback_data``, by a short key.
 
@@ -280,7 +294,7 @@ class SafeTelegramInput(TelegramInput):
         except InvalidInput as error:
             logger.warning(f"Telegram: ignored update {update['update_id']}: {error}.")
             return
-        metadata = self.get_metadata(request)
+        metadata = {**(self.get_metadata(request) or {}), **locale_metadata(update)}
         try:
             # on_new_message is never silent, except for a restart (nothing to say).
             for text in self._texts_for_bot(text):

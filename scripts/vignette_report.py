@@ -38,7 +38,9 @@ SETS = {
     "tuning": ROOT / "tests" / "triage" / "vignettes.yml",
     "tuning-2": ROOT / "tests" / "triage" / "vignettes_more.yml",
     "tuning-3": ROOT / "tests" / "triage" / "vignettes_third.yml",
+    "tuning-4": ROOT / "tests" / "triage" / "vignettes_fourth.yml",
     "held-out": ROOT / "tests" / "triage" / "vignettes_holdout.yml",
+    "held-out-2": ROOT / "tests" / "triage" / "vignettes_holdout_2.yml",
 }
 ORDER = {"none": 0, "self_care": 0, "routine": 1, "urgent": 2, "emergency": 3}
 LEVELS = ("emergency", "urgent", "routine", "none")
@@ -101,7 +103,8 @@ def table(all_metrics: Dict[str, Dict[str, Any]]) -> str:
 
 def main(argv: List[str] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--misses", choices=sorted(SETS), help="list the misses of one set")
+    parser.add_argument("--misses", choices=sorted(name for name in SETS if name.startswith("tuning")),
+                        help="list the misses of one tuning set (never of a held-out set)")
     parser.add_argument("--out", type=Path, help="also write the table (markdown) here")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
     parser.add_argument("--only", choices=sorted(SETS),

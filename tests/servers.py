@@ -168,6 +168,7 @@ class AssistantServers(ServerGroup):
             RASA_TELEMETRY_ENABLED="false",
             TF_CPP_MIN_LOG_LEVEL="2",
             SQLALCHEMY_SILENCE_UBER_WARNING="1",
+            EMERGENCY_COUNTRY="",  # the general wording unless a test sets a country
         )
         env.update(self.extra_env)
         return env

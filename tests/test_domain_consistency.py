@@ -34,7 +34,7 @@ def test_escalations_carry_the_triage_payload(domain, level):
 
 def test_emergency_advice_says_call_the_emergency_number_first(domain):
     variation = next(v for v in care_variations(domain) if v.get("condition", [{}])[0].get("value") == "emergency")
-    assert variation["text"].lstrip("⚠️ ").startswith("Please call your local emergency number now")
+    assert variation["text"].lstrip("⚠️ ").startswith("Please call {emergency_number} now")
 
 
 def test_every_question_of_the_form_has_text_buttons_and_a_why(domain):
@@ -100,7 +100,7 @@ def test_no_care_text_below_urgent_reassures_by_default(domain, level):
     said = variation["text"].lower()
     assert not [p for p in FALSE_REASSURANCE if p in said], said
     # and it lists what to act on now
-    assert "emergency number" in said and "today" in said
+    assert "{emergency_number" in said and "today" in said
 
 
 def test_no_check_in_text_reassures_by_default():

@@ -375,8 +375,10 @@ def normalize_ongoing_for(text: Any) -> Optional[str]:
     less = _has(t, r"\b(less than|under|fewer than|not even|almost|nearly|just under|not quite|"
                    r"shy of|within)\b")
     results = []
+    # (?<![a-z]): a unit is a word of its own or follows a number ("3d"), never the end
+    # of a word ("and" is not "d", "only" is not "y")
     for m in re.finditer(_NUM + r"?\s*-?\s*(?:to|or|-)?\s*" + _NUM + r"?\s*(?:of\s+)?"
-                         r"(days?|d|weeks?|wks?|w|months?|mos?|mths?|years?|yrs?|y|hours?|hrs?|nights?|"
+                         r"(?<![a-z])(days?|d|weeks?|wks?|w|months?|mos?|mths?|years?|yrs?|y|hours?|hrs?|nights?|"
                          r"fortnights?)\b", t):
         n1, n2, unit = m.group(1), m.group(2), m.group(3)
         nums = [x for x in (_num(n1) if n1 else None, _num(n2) if n2 else None) if x is not None]
@@ -412,7 +414,7 @@ def normalize_ongoing_for(text: Any) -> Optional[str]:
     if results:
         return _UNDER
     if _has(t, r"\b(ages|forever|years|long time|long while|ever since|as long as i can remember|"
-               r"since (last )?(month|year|summer|winter|spring|autumn|fall|christmas|"
+               r"since (about |around |roughly |maybe |early |late |mid |the start of |the end of )?(last )?(month|year|summer|winter|spring|autumn|fall|christmas|"
                r"january|february|march|april|may|june|july|august|september|october|november|"
                r"december))\b"):
         return _OVER

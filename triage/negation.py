@@ -358,6 +358,17 @@ def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
             return "when I was younger"
         if w in {"never", "not"} and nxt == "since":
             return "never since"
+        # "always has since I was a kid", "since childhood", "all my life": lifelong, not new
+        if w == "since" and nxt in {"childhood", "birth", "school"}:
+            return "since childhood"
+        if w == "since" and nxt in {"i", "he", "she"} and i + 3 < len(sent) and sent[i + 2] in {
+                "was", "were"} and sent[i + 3] in {"a", "little", "small", "young", "kid", "child",
+                                                   "teenager", "baby", "born"}:
+            return "since childhood"
+        if w in {"all", "whole"} and nxt == "my" and i + 2 < len(sent) and sent[i + 2] in {"life", "childhood"}:
+            return "all my life"
+        if w == "my" and nxt == "whole" and i + 2 < len(sent) and sent[i + 2] == "life":
+            return "all my life"
         if w == "back" and nxt == "in" and i + 2 < len(sent) and (
                 sent[i + 2] == "the" or sent[i + 2].isdigit()):
             return "back in"  # "back in the 90s", "back in 2009"
@@ -381,7 +392,8 @@ NEEDS_WH_AFTER = frozenset({"in", "under"})
 LEADING_FILLERS = frozenset({"so", "ok", "okay", "hi", "hello", "hey", "um", "umm", "uh", "well",
                              "and", "but", "also", "quick", "question", ":", ",", "-", "doc",
                              "doctor", "please", "sorry", "btw", "oh", "then", "just",
-                             "bot", "yo", "thanks", "generally", "honestly"})
+                             "bot", "yo", "thanks", "generally", "honestly", "kindly", "pls",
+                             "plz", "plse", "pleas", "sir", "madam", "mam", "maam", "abeg"})
 # first-person frames that are not reports: "I want to know ...", "I wonder ..."
 FRAME_OPENERS: Tuple[Tuple[str, ...], ...] = (
     ("i", "want", "to", "know"), ("i", "wanna", "know"), ("i", "'d", "like", "to", "know"),
@@ -430,6 +442,10 @@ def _frame_pronoun(words: Sequence[str], i: int, opener_frame: range) -> bool:
             return False
         return True
     if w in {"me", "us"} and prev in FRAME_VERBS_BEFORE_ME:
+        return True
+    # "what are the signs I should look out for": a relative clause of the question
+    if w in {"i", "we"} and nxt in {"should", "need", "must", "ought", "can", "could"} and nxt2 in {
+            "look", "watch", "know", "be", "keep", "check", "worry", "recognise", "recognize", "spot"}:
         return True
     return False
 

@@ -5,6 +5,7 @@ Patterns live in ``data/patterns/red_flags.jsonl`` (one JSON object per line):
     {"reason": "breathing_difficulty", "id": "...", "pattern": [<spaCy Matcher token pattern>]}
     {"reason": "chest_pain", "id": "...", "phrase": "heart attack"}          # PhraseMatcher, LOWER
     {"reason": "breathing_difficulty", "exception": true, "pattern": [...]}  # suppresses hits inside it
+    {"reason": "*", "exception": true, "match": "in my novel"}  # every sign after it in the sentence
     {"comment": "free text for reviewers"}                                   # ignored
     {"reason": "seizure", "id": "...", "match": "whole|entire body ~2 jerk*|shak*"}  # compact form
     {"define": "cant", "as": "ca|can|could n't|nt|not"}                       # a macro: @cant
@@ -73,6 +74,9 @@ _INWORD_HYPHENS = {"-", "‐", "‑"}
 #: reasons about what is happening NOW: a distant-past mention ("years ago") is not flagged.
 #: (Persistence and medication are about history by nature, so they are not in this set.)
 HISTORY_SENSITIVE_LEVELS = frozenset({"emergency", "urgent"})
+#: an exception for every reason: ``{"reason": "*", "exception": true, ...}`` covers the
+#: rest of its sentence ("in my novel the hero gets lockjaw" is not a report)
+ANY_REASON = "*"
 #: the longest text read at once; a longer message is read in overlapping windows
 #: (spaCy refuses texts of a million characters, and a window keeps time linear)
 WINDOW_CHARS = 20_000
@@ -306,7 +310,9 @@ def load_patterns(path: Union[str, Path, None] = None) -> Tuple[PatternEntry, ..
                 concepts.add(reason)
             else:
                 reason = obj.get("reason")
-                if reason not in reasons:
+                if reason == ANY_REASON and not obj.get("exception"):
+                    raise PatternError(f"{where}: reason '*' is for exceptions only")
+                if reason not in reasons and reason != ANY_REASON:
                     raise PatternError(f"{where}: unknown reason {reason!r}")
             compiled: List[List[Dict[str, Any]]] = []
             if "match" in obj:
@@ -578,7 +584,12 @@ class RedFlagDetector:
 
         def excepted(key: str, s: int, e: int) -> bool:
             reason = self._by_key[key].reason
-            return any(r == reason and xs <= s and e <= xe for r, xs, xe in exceptions)
+            if any(r == reason and xs <= s and e <= xe for r, xs, xe in exceptions):
+                return True
+            # '*': a story, a scene, an "if I ever": every sign after it in its sentence
+            sentence = negation.sentence_bounds(words, s, e)
+            return any(r == ANY_REASON and xs <= s and negation.sentence_bounds(words, xs, xe) == sentence
+                       for r, xs, xe in exceptions)
 
         excepted_keys = {(k, s, e) for k, s, e in positives if excepted(k, s, e)}
         # tokens of real symptom mentions: a negation word there belongs to the symptom

@@ -77,6 +77,9 @@
       socketUrl: config.socketUrl || location.protocol + "//" + location.hostname + ":5005",
       socketPath: config.socketPath || "/socket.io/",
       initPayload: "/greet",
+      // The browser's locale ("en-AU") lets the emergency advice name that country's
+      // number; nothing else about the browser is sent.
+      customData: { locale: navigator.language || "" },
       title: "Spasm or twitch?",
       subtitle: "A chatbot, not a doctor",
       inputTextFieldHint: "Ask about spasms or twitches...",

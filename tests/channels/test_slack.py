@@ -24,7 +24,7 @@ from tests.channels.helpers import payload, slack_mention, slack_message, slack_
 pytestmark = pytest.mark.slow
 
 GREETING = "not a doctor"
-EMERGENCY = "call your local emergency number now"
+EMERGENCY = "call your local emergency number"
 THANKS_REPLY = "You're welcome"
 
 

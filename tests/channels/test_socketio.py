@@ -17,7 +17,7 @@ import socketio
 pytestmark = pytest.mark.slow
 
 GREETING = "not a doctor"
-EMERGENCY = "call your local emergency number now"
+EMERGENCY = "call your local emergency number"
 
 
 class Widget:
@@ -33,8 +33,11 @@ class Widget:
         self.client.emit("session_request", {"session_id": session_id})
         self.session_id = confirmed.get(timeout=10)
 
-    def say(self, text: str, session_id: Optional[str] = None) -> None:
-        self.client.emit("user_uttered", {"message": text, "session_id": session_id or self.session_id})
+    def say(self, text: str, session_id: Optional[str] = None, custom_data: Optional[dict] = None) -> None:
+        message = {"message": text, "session_id": session_id or self.session_id}
+        if custom_data is not None:
+            message["customData"] = custom_data  # as rasa-webchat sends it
+        self.client.emit("user_uttered", message)
 
     def collect(self, until: str, timeout: float = 90) -> List[dict]:
         """Messages received until one whose text contains ``until``."""
@@ -128,3 +131,14 @@ def test_red_flag_is_first_marked_emergency_and_the_triage_payload_passes_throug
     rest = widget.quiet(2)
     triage = [m["triage"] for m in rest if "triage" in m]
     assert triage and triage[0]["level"] == "emergency"
+
+
+def test_an_emergency_in_german_from_an_austrian_browser_names_austrias_numbers(open_widget):
+    """The page sends navigator.language as customData; its region picks the number."""
+    widget = open_widget()
+    widget.say("ich kann nicht atmen, mein Nacken verkrampft", custom_data={"locale": "de-AT"})
+    messages = widget.collect(until="emergency number")
+    german = next(m["text"] for m in messages if "Notruf" in str(m.get("text", "")))
+    assert "144 / 112" in german, german
+    english = next(m["text"] for m in messages if "emergency number" in str(m.get("text", "")))
+    assert "144 or 112 (the emergency numbers in Austria" in english, english

@@ -25,7 +25,7 @@ from tests.channels.helpers import (
 pytestmark = pytest.mark.slow
 
 GREETING = "not a doctor"
-EMERGENCY = "call your local emergency number now"
+EMERGENCY = "call your local emergency number"
 
 
 @pytest.fixture(scope="module")
@@ -134,3 +134,13 @@ def test_no_getme_and_no_setwebhook_from_the_server(telegram_url, fake_platforms
     # setWebhook comes only from `make telegram-webhook` (test_channel_units), never from the server
     assert all(call.params.get("secret_token") == TELEGRAM_SECRET
                for call in fake_platforms.telegram.matching(lambda c: c.method == "setWebhook"))
+
+
+def test_an_emergency_in_portuguese_from_a_brazilian_account_names_samu_192(telegram_url, fake_platforms):
+    """Telegram's language_code "pt-br" names the region: the advice gives Brazil's number."""
+    update, chat_id = telegram_message("não consigo respirar e estou com câimbras")
+    update["message"]["from"]["language_code"] = "pt-br"
+    assert telegram_post(telegram_url, update).status_code == 200
+    sent = texts(fake_platforms, chat_id)
+    assert sent and "192" in sent[0] and "emergência" in sent[0], sent
+    assert any("192 (the emergency number in Brazil" in text for text in sent[1:]), sent

@@ -22,7 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 RESULTS = ROOT / "results"
 QUESTION = "Spasm or twitch: what's the difference?"
 ANSWER = "A twitch is a tiny, brief flicker"
-EMERGENCY = "call your local emergency number now"
+EMERGENCY = "emergency number"  # the browser sends its locale, so the number may be named
 TIMEOUT_MS = 90_000
 
 

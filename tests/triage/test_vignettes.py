@@ -31,14 +31,15 @@ def figures():
 def test_every_set_is_big_enough_and_the_held_out_part_is_apart():
     texts = {name: [c["text"] for c in report.load(path)] for name, path in report.SETS.items()}
     assert sum(len(t) for t in texts.values()) >= 300
-    assert len(texts["held-out"]) >= 100
+    assert len(texts["held-out"]) >= 100 and len(texts["held-out-2"]) >= 100
     # one- to three-word answers ("yeah", "agony") are bound to recur; sentences must not
-    tuning = set(texts["tuning"]) | set(texts["tuning-2"]) | set(texts["tuning-3"])
-    shared = set(texts["held-out"]) & tuning
-    assert not {t for t in shared if len(t.split()) > 3}, shared
+    tuning = set().union(*(texts[name] for name in texts if name.startswith("tuning")))
+    for held_out in ("held-out", "held-out-2"):
+        shared = set(texts[held_out]) & tuning
+        assert not {t for t in shared if len(t.split()) > 3}, shared
 
 
-@pytest.mark.parametrize("name", ["tuning", "tuning-2", "tuning-3"])
+@pytest.mark.parametrize("name", ["tuning", "tuning-2", "tuning-3", "tuning-4"])
 def test_tuning_sets_meet_the_targets(figures, name, capsys):
     m = figures[name]
     print(f"\n{name}: " + ", ".join(f"{k} {report.pct(m[k])}" for k in
@@ -49,16 +50,21 @@ def test_tuning_sets_meet_the_targets(figures, name, capsys):
     assert share(m["safe"]) >= 0.97
 
 
-def test_held_out_set_does_not_fall_below_its_last_run(figures):
+@pytest.mark.parametrize("name", ["held-out", "held-out-2"])
+def test_held_out_sets_do_not_fall_below_their_last_run(figures, name):
     """Floors from the last reported run (README, Safety); never tuned on."""
-    m = figures["held-out"]
-    print("\nheld-out: " + ", ".join(f"{k} {report.pct(m[k])}" for k in
+    m = figures[name]
+    print(f"\n{name}: " + ", ".join(f"{k} {report.pct(m[k])}" for k in
                                     ("recall_emergency", "recall_urgent", "over", "safe")))
-    assert share(m["recall_emergency"]) >= HELD_OUT_FLOOR["recall_emergency"]
-    assert share(m["recall_urgent"]) >= HELD_OUT_FLOOR["recall_urgent"]
-    assert share(m["safe"]) >= HELD_OUT_FLOOR["safe"]
+    floor = HELD_OUT_FLOOR[name]
+    assert share(m["recall_emergency"]) >= floor["recall_emergency"]
+    assert share(m["recall_urgent"]) >= floor["recall_urgent"]
+    assert share(m["safe"]) >= floor["safe"]
     assert share(m["over"]) <= 0.05
 
 
-#: the last held-out run's figures, rounded down (update them only with a new run)
-HELD_OUT_FLOOR = {"recall_emergency": 0.93, "recall_urgent": 0.97, "safe": 0.95}
+#: the last held-out runs' figures, rounded down (update them only with a new run)
+HELD_OUT_FLOOR = {
+    "held-out": {"recall_emergency": 0.95, "recall_urgent": 0.97, "safe": 0.96},
+    "held-out-2": {"recall_emergency": 0.70, "recall_urgent": 0.87, "safe": 0.84},
+}
