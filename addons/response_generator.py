@@ -116,9 +116,10 @@ class TypedSlotResponseGenerator(TemplatedNaturalLanguageGenerator):
         domain: Optional[Domain] = None,
     ) -> None:
         super().__init__((domain or Domain.empty()).responses)
-        self._names_a_number = {
-            name for name, variations in self.responses.items() if NUMBER_PLACEHOLDER in str(variations)
-        }
+
+    def names_a_number(self, utter_action: Text) -> bool:
+        # Read from self.responses each time: the Agent replaces them when a model loads.
+        return NUMBER_PLACEHOLDER in str(self.responses.get(utter_action) or "")
 
     def _fill_response(
         self,
@@ -133,7 +134,7 @@ class TypedSlotResponseGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(self, utter_action: Text, tracker: Any, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        if utter_action in self._names_a_number:
+        if self.names_a_number(utter_action):
             kwargs = {**number_values(tracker), **kwargs}
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if utter_action == UNSURE_RESPONSE and response and response.get("buttons"):

@@ -121,6 +121,19 @@ def _tracker(domain, turns, slots):
     return DialogueStateTracker.from_events("test", events, domain.slots)
 
 
+def test_numbers_are_filled_after_the_agent_swaps_in_a_models_responses(monkeypatch):
+    """Rasa's Agent builds the generator with no domain and sets .responses when a model loads."""
+    from rasa.shared.core.domain import Domain
+
+    from addons.response_generator import TypedSlotResponseGenerator
+
+    _, domain = _generator()
+    generator = TypedSlotResponseGenerator(domain=None)
+    generator.responses = domain.responses
+    text = _say(generator, domain, "utter_greet", [("hi", None)], {}, monkeypatch)
+    assert "{" not in text and "911 in the US" in text
+
+
 def _say(generator, domain, action, turns, slots, monkeypatch, country=None):
     if country is None:
         monkeypatch.delenv("EMERGENCY_COUNTRY", raising=False)
