@@ -39,6 +39,7 @@ SETS = {
     "tuning-2": ROOT / "tests" / "triage" / "vignettes_more.yml",
     "tuning-3": ROOT / "tests" / "triage" / "vignettes_third.yml",
     "tuning-4": ROOT / "tests" / "triage" / "vignettes_fourth.yml",
+    "tuning-5": ROOT / "tests" / "triage" / "vignettes_fifth.yml",
     "held-out": ROOT / "tests" / "triage" / "vignettes_holdout.yml",
     "held-out-2": ROOT / "tests" / "triage" / "vignettes_holdout_2.yml",
 }

@@ -175,7 +175,10 @@ _SEVERE = (
     r"crippling|debilitating|screaming|crying|can not (stand|bear|take|cope)|terribly|horribly|"
     r"badly|awfully|sick from|was sick|threw up|"
     r"so (bad|much)|really (bad|painful)|very (bad|painful)|a lot|lots|loads|intense|"
-    r"sharp and|10 out of 10|9 out of 10|8 out of 10|7 out of 10)\b",
+    r"sharp and|10 out of 10|9 out of 10|8 out of 10|7 out of 10|bad bad|well well|"
+    r"too much|can not tek|cyaan tek|cyan tek|no fit bear|no fit take|unreal|insane|"
+    r"off the charts|through the roof|nothing (helps|touches it|works)|"
+    r"painkillers? (do not|does not|are not|is not|are|is) (work|working|useless|helping|touching))\b",
 )
 _NONE = (
     r"^(no|nope|nah|none|nothing|zero|0|not at all|no pain|painless|not really|never|"
@@ -195,12 +198,35 @@ _MILD = (
 )
 
 
+_WORD_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+                 "seven": 7, "eight": 8, "nine": 9, "ten": 10}
+_SCORE_WORD = r"(\d{1,2}(?:\.\d)?|" + "|".join(_WORD_NUMBERS) + r")"
+# "a solid 8 or 9", "call it a ten", "about a 7": a score said without "/10"; not a
+# number of minutes, days or times ("about 5 minutes" is a duration)
+_SPOKEN_SCORE = re.compile(
+    r"\b(?:a|an|about|around|roughly|solid|like|maybe|its|it's|it is|give it|call it|rate it|"
+    r"easily|at least|nearly|almost|probably|def|definitely)\s+" + _SCORE_WORD +
+    r"(?:\s*(?:or|-|to|/)\s*" + _SCORE_WORD + r")?\b"
+    r"(?!\s*(?:min|mins|minute|minutes|hour|hours|hrs?|days?|weeks?|months?|years?|times?|x\b|%|"
+    r"am\b|pm\b|o'clock|mg|seconds?|secs?|nights?))")
+
+
+def _score_value(word: str) -> float:
+    return float(_WORD_NUMBERS.get(word, word))
+
+
 def _pain_score(t: str) -> Optional[str]:
-    m = re.search(r"\b(\d{1,2}(?:\.\d)?)\s*(?:/|out of|of)\s*10\b", t) or re.fullmatch(
+    m = re.search(r"\b" + _SCORE_WORD + r"\s*(?:/|out of|of)\s*(?:10|ten)\b", t) or re.fullmatch(
         r"(\d{1,2}(?:\.\d)?)", t)
+    spoken = _SPOKEN_SCORE.search(t)
+    if not m and spoken:
+        score = max(_score_value(g) for g in spoken.groups() if g)
+        if score > 10:
+            return None
+        return "none" if score == 0 else ("severe" if score >= 7 else "mild")
     if not m:
         return None
-    score = float(m.group(1))
+    score = _score_value(m.group(1))
     if score > 10:
         return None
     if score == 0:

@@ -66,6 +66,11 @@ PSEUDO: Tuple[Tuple[str, ...], ...] = (
     ("nothing", "but"), ("n't", "sleep"), ("nt", "sleep"), ("not", "sleeping"),
     ("without", "noticing"), ("without", "realising"), ("without", "realizing"),
     ("without", "knowing"), ("without", "warning"), ("without", "feeling"),
+    # "won't quit / let up / ease": the symptom persists, nothing is denied
+    ("n't", "quit"), ("nt", "quit"), ("n't", "let"), ("nt", "let"), ("n't", "ease"),
+    ("nt", "ease"), ("n't", "settle"), ("nt", "settle"), ("n't", "budge"), ("nt", "budge"),
+    ("n't", "shift"), ("nt", "shift"), ("n't", "go", "away"), ("nt", "go", "away"),
+    ("n't", "control"), ("nt", "control"), ("not", "control"),
 )
 
 # tokens that end a negation scope (between the trigger and the match)
@@ -322,6 +327,11 @@ def _contrast_part(words: Sequence[str], s: int, e: int, start: int, end: int) -
     return lo, hi
 
 
+#: "as a ___" that places a memory in the past
+CHILDHOOD_NOUNS = frozenset({"child", "kid", "teenager", "teen", "baby", "toddler", "boy", "girl",
+                             "student", "youngster", "youth", "schoolboy", "schoolgirl", "young"})
+
+
 def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
     """A distant-past marker in the sentence ("years ago", "last year", "as a child", "in
     2019") with no sign that it is happening again now. Returns the marker or None."""
@@ -347,7 +357,9 @@ def historical_cue(words: Sequence[str], start: int, end: int) -> Optional[str]:
             return f"{prev} {w} {nxt}"
         if w == "last" and nxt in {"year", "decade"}:
             return "last year"
-        if w == "as" and nxt in {"a", "child", "kid", "teenager", "teen"}:
+        # "as a child", "as a teenager" -- not "stiff as a plank" or "white as a sheet"
+        if w == "as" and (nxt in {"child", "kid", "kids", "teenager", "teen", "teens", "children"} or (
+                nxt in {"a", "an"} and i + 2 < len(sent) and sent[i + 2] in CHILDHOOD_NOUNS)):
             return "as a child"
         if w == "in" and len(nxt) == 4 and nxt.isdigit() and nxt[:2] in {"19", "20"}:
             return f"in {nxt}"
@@ -489,8 +501,9 @@ def report_marker(words: Sequence[str], lo: int, hi: int, frame: range = range(0
             return i
         if w in SPECIFIC_OTHER_PERSON or w in PRESENT_MARKERS:
             return i
-        if w == "the" and i + 1 < hi and words[i + 1] in {"new", "same"}:
-            return i  # "the new tablets": something specific to the writer
+        if w == "the" and i + 1 < hi and words[i + 1] in {"new", "same"} and not (
+                i + 2 < hi and words[i + 2] == "as"):
+            return i  # "the new tablets": something specific to the writer ("the same as" is not)
         if w in {"right", "at"} and i + 1 < hi and words[i + 1] in {"now", "the"}:
             if w == "right" or (i + 2 < hi and words[i + 2] == "moment"):
                 return i

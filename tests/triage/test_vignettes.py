@@ -39,7 +39,7 @@ def test_every_set_is_big_enough_and_the_held_out_part_is_apart():
         assert not {t for t in shared if len(t.split()) > 3}, shared
 
 
-@pytest.mark.parametrize("name", ["tuning", "tuning-2", "tuning-3", "tuning-4"])
+@pytest.mark.parametrize("name", ["tuning", "tuning-2", "tuning-3", "tuning-4", "tuning-5"])
 def test_tuning_sets_meet_the_targets(figures, name, capsys):
     m = figures[name]
     print(f"\n{name}: " + ", ".join(f"{k} {report.pct(m[k])}" for k in
@@ -65,6 +65,6 @@ def test_held_out_sets_do_not_fall_below_their_last_run(figures, name):
 
 #: the last held-out runs' figures, rounded down (update them only with a new run)
 HELD_OUT_FLOOR = {
-    "held-out": {"recall_emergency": 0.95, "recall_urgent": 0.97, "safe": 0.96},
-    "held-out-2": {"recall_emergency": 0.70, "recall_urgent": 0.87, "safe": 0.84},
+    "held-out": {"recall_emergency": 0.98, "recall_urgent": 0.97, "safe": 0.97},
+    "held-out-2": {"recall_emergency": 0.76, "recall_urgent": 0.90, "safe": 0.87},
 }
