@@ -6,7 +6,9 @@ Thin glue over ``triage.assessment.assess``; the wording comes from
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from datetime import datetime, timezone, tzinfo
+from typing import Any, Dict, List, Optional, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -14,7 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions import texts
+from actions.version import version
 from actions.symptom_check import ALL_QUESTIONS, SKIPPED
+from channels.message_output import SUMMARY_PURPOSE
 from triage.assessment import Assessment, assess, canonical_answers
 from triage.corrections import parse_correction
 from triage.turn import answer_reasons
@@ -30,7 +34,51 @@ def answers_from(tracker: Tracker) -> Dict[Text, Any]:
     return answers
 
 
-def summary_lines(answers: Dict[Text, Any], result: Assessment) -> List[Text]:
+def made_at(tracker: Tracker) -> datetime:
+    """When the summary is made: the time of the person's last message, in the
+    time zone the page sent with it (``{"timezone": "Europe/Paris"}``, the
+    browser's) or UTC. A zone that is not a valid IANA name is ignored."""
+    last = tracker.get_last_event_for("user") or {}
+    stamp = last.get("timestamp")
+    moment = (
+        datetime.fromtimestamp(stamp, timezone.utc)
+        if isinstance(stamp, (int, float))
+        else datetime.now(timezone.utc)
+    )
+    metadata = last.get("metadata")
+    zone = time_zone(metadata.get("timezone") if isinstance(metadata, dict) else None)
+    return moment.astimezone(zone) if zone else moment
+
+
+def time_zone(name: Any) -> Optional[tzinfo]:
+    """``"Europe/Paris"`` -> its zone; anything else (None, "Mars/Base", "../x") -> None."""
+    if not isinstance(name, str) or not 0 < len(name) <= 64:
+        return None
+    try:
+        return ZoneInfo(name)  # refuses paths ("../x") with a ValueError
+    except (KeyError, ValueError, OSError):  # ZoneInfoNotFoundError is a KeyError
+        return None
+
+
+def made_words(moment: datetime) -> Text:
+    """``2026-12-01 at 23:45 (UTC)``, or ``... (Europe/Paris, UTC+01:00)``."""
+    name = getattr(moment.tzinfo, "key", None)
+    if name in (None, "UTC", "Etc/UTC"):
+        zone = "UTC"
+    else:
+        offset = moment.strftime("%z")
+        zone = f"{name}, UTC{offset[:3]}:{offset[3:]}"
+    return texts.texts()["summary_made"].format(
+        date=moment.strftime("%Y-%m-%d"), time=moment.strftime("%H:%M"), zone=zone
+    )
+
+
+def summary_lines(
+    answers: Dict[Text, Any], result: Assessment, made: Optional[datetime] = None
+) -> List[Text]:
+    """The summary's lines: each answer given, the outcome, when and by what.
+
+    ``made`` defaults to now (UTC)."""
     labels = texts.texts()["summary"]
     lines = []
     for slot in ALL_QUESTIONS:
@@ -42,6 +90,9 @@ def summary_lines(answers: Dict[Text, Any], result: Assessment) -> List[Text]:
         )
     lines.append(f"- {labels['likely']}: {result.likely}")
     lines.append(f"- {labels['level']}: {texts.value_words(result.level)}")
+    lines.append(f"- {labels['made']}: {made_words(made or datetime.now(timezone.utc))}")
+    by = texts.texts()["summary_version"].format(version=version())
+    lines.append(f"- {labels['version']}: {by}")
     return lines
 
 
@@ -99,8 +150,11 @@ class ActionAssessSymptoms(Action):
             dispatcher.utter_message(text=words["tips_intro"].format(tips=tips))
         for line in warning_sign_lines(tracker):
             dispatcher.utter_message(text=line)
-        summary = "\n".join([words["summary_intro"], *summary_lines(answers, result)])
-        dispatcher.utter_message(text=summary)
+        summary = "\n".join(
+            [words["summary_intro"], *summary_lines(answers, result, made_at(tracker))]
+        )
+        # `purpose` marks it for the web page (copy, print): channels/message_output.py
+        dispatcher.utter_message(text=summary, purpose=SUMMARY_PURPOSE)
         dispatcher.utter_message(
             json_message={
                 "assessment": {

@@ -17,6 +17,16 @@ TEXT_CARRIED_PAYLOADS = frozenset({"triage", "assessment", "erase"})
 # Triage levels whose advice must stand out on screens that can style text.
 EMPHASISED_LEVELS = ("emergency", "urgent")
 
+# Responses whose last paragraph is the disclaimer ("not a doctor", "not for
+# emergencies", the emergency number) that the chat page already shows above
+# the chat. The text still goes to every channel and stays in the conversation;
+# the page, and only a page that shows the disclaimer itself, hides the repeat.
+PAGE_DISCLAIMER_RESPONSES = frozenset({"utter_greet"})
+
+# What the assessment marks its clinician summary with (``purpose`` on the bot
+# message, actions/assessment.py), so a page can offer to copy or print it.
+SUMMARY_PURPOSE = "clinician_summary"
+
 
 def text_already_says_it(json_message: Any) -> bool:
     """True for a custom payload that only repeats what the text said."""
@@ -31,6 +41,27 @@ def triage_level(message: Dict[str, Any]) -> Optional[str]:
     triage = custom.get("triage")
     level = triage.get("level") if isinstance(triage, dict) else None
     return level if isinstance(level, str) else None
+
+
+def web_class(message: Dict[str, Any], part: str) -> Optional[str]:
+    """The class a web page gets on one paragraph (``part``) of a bot message.
+
+    ``triage-emergency`` / ``triage-urgent`` on every paragraph of that advice,
+    ``assessment-summary`` on the clinician summary, ``page-disclaimer`` on the
+    greeting's last paragraph (see ``PAGE_DISCLAIMER_RESPONSES``), else None.
+    E.g. ``web_class({"utter_action": "utter_greet", "text": "Hi.\n\nNot a
+    doctor."}, "Not a doctor.")`` -> ``"page-disclaimer"``.
+    """
+    level = triage_level(message)
+    if level in EMPHASISED_LEVELS:
+        return f"triage-{level}"
+    if message.get("purpose") == SUMMARY_PURPOSE:
+        return "assessment-summary"
+    if message.get("utter_action") in PAGE_DISCLAIMER_RESPONSES:
+        paragraphs = str(message.get("text") or "").strip().split("\n\n")
+        if len(paragraphs) > 1 and part.strip() == paragraphs[-1].strip():
+            return "page-disclaimer"
+    return None
 
 
 def split_long_text(text: str, limit: int) -> List[str]:

@@ -29,9 +29,15 @@ Differences from Rasa's ``SocketIOInput`` (same path, ``/socket.io``):
   text become spaces (as on the REST channel);
 - custom payloads are emitted as the event's data, e.g. ``{"triage": {...}}``
   (the stock channel passes them as keyword arguments to ``emit`` and fails),
-  and emergency or urgent advice carries a ``customCss`` class
-  (``triage-emergency`` / ``triage-urgent``) that the widget puts on the
-  message, so the page can make it stand out;
+  and a message the page treats specially carries a ``customCss`` class that
+  the widget puts on it (``channels.message_output.web_class``): emergency or
+  urgent advice (``triage-emergency`` / ``triage-urgent``, shown in red or
+  amber with a heading, announced as an alert), the clinician summary
+  (``assessment-summary``: copy and print) and the greeting's disclaimer
+  (``page-disclaimer``: the page shows it above the chat already);
+- the page's ``customData`` (rasa-webchat sends it with every message, e.g.
+  ``{"timezone": "Europe/Paris"}``) is the message's metadata when the
+  message has no ``metadata`` of its own;
 - never silent: if nothing could be answered, an apology (``never_silent``).
 """
 from __future__ import annotations
@@ -51,7 +57,7 @@ from sanic import Blueprint
 from channels.conversation_ids import scoped
 from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_text
-from channels.message_output import EMPHASISED_LEVELS, triage_level
+from channels.message_output import web_class
 from channels.session_ids import SessionSigner
 
 logger = logging.getLogger(__name__)
@@ -87,20 +93,21 @@ class SessionSocketIOOutput(SocketIOOutput):
 
     def __init__(self, sio: Any, bot_message_evt: Text) -> None:
         super().__init__(sio, bot_message_evt)
-        self._custom_css: Optional[Dict[Text, Text]] = None
+        self._message: Optional[Dict[Text, Any]] = None
 
     async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
-        level = triage_level(message)
-        if level in EMPHASISED_LEVELS:
-            self._custom_css = {"style": "class", "css": f"triage-{level}"}
+        # The stock output pops keys while it sends: keep what web_class reads.
+        self._message = dict(message)
         try:
             await super().send_response(recipient_id, message)
         finally:
-            self._custom_css = None
+            self._message = None
 
     async def _send_message(self, socket_id: Text, response: Any) -> None:
-        if self._custom_css and isinstance(response, dict) and "text" in response:
-            response = {**response, "customCss": self._custom_css}
+        if self._message and isinstance(response, dict) and isinstance(response.get("text"), str):
+            css = web_class(self._message, response["text"])
+            if css:
+                response = {**response, "customCss": {"style": "class", "css": css}}
         await super()._send_message(socket_id, response)
 
     async def send_custom_json(
@@ -203,7 +210,9 @@ class SessionSocketIOInput(SocketIOInput):
             output_channel,
             scoped("socketio", session_id),
             input_channel=self.name(),
-            metadata=self._metadata(data.get(self.metadata_key)),
+            metadata=self._metadata(
+                data[self.metadata_key] if self.metadata_key in data else data.get("customData")
+            ),
         )
 
     @staticmethod
