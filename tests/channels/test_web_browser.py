@@ -497,3 +497,15 @@ def test_clear_conversation_erases_it_here_and_on_the_server(servers, browser):
         stored = page.evaluate("() => localStorage.getItem('chat_session') || ''")
         assert "calf cramps" not in stored and old_session not in stored
         wait_until(lambda: event_count(servers.db_path, conversation) == 0, what="erased on the server")
+
+
+def test_the_browsers_locale_names_that_countrys_emergency_number(servers, browser):
+    """The page sends navigator.language; an Australian browser is told 000 (and 112)."""
+    with opened(browser, servers, locale="en-AU") as page:
+        greeted(page)
+        say(page, "I can't breathe")
+        emergency = page.locator(".rw-response.triage-emergency", has_text=EMERGENCY).first
+        emergency.wait_for()
+        text = emergency.inner_text()
+        assert "000 (the emergency number in Australia; 112 also works from a mobile phone" in text, text
+        assert "if you are somewhere else, your local emergency number" in text, text
