@@ -24,13 +24,11 @@ import json
 import logging
 import os
 import time
-from typing import Any, Dict, Iterable
+from typing import Any, Dict, Iterable, Optional
 
 from channels.private_logs import where
 
 JSON = "json"
-# Fields of a LogRecord that are not extra data passed by the caller.
-_RECORD_FIELDS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
 def json_logs_wanted() -> bool:
@@ -78,25 +76,23 @@ def _every_logger() -> Iterable[logging.Logger]:
             yield candidate
 
 
-def apply(force: bool = False) -> bool:
+def apply(loggers: Optional[Iterable[logging.Logger]] = None) -> bool:
     """Give every existing handler the JSON formatter, if ``LOG_FORMAT=json``.
 
     Called when the channels are imported (before Rasa's first server line)
     and again before the server starts (Sanic sets up its own loggers after
-    ours). Returns whether JSON logs are on.
+    ours). ``loggers``: only these (default: all). Returns whether JSON logs are on.
     """
-    if not (force or json_logs_wanted()):
+    if not json_logs_wanted():
         return False
-    logging.captureWarnings(True)
     formatter = JsonFormatter()
-    for logger in _every_logger():
+    if loggers is None:
+        logging.captureWarnings(True)
+        loggers = _every_logger()
+    for logger in loggers:
         for handler in logger.handlers:
             if not isinstance(handler.formatter, JsonFormatter):
                 handler.setFormatter(formatter)
-    if not logging.getLogger().handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(formatter)
-        logging.getLogger().addHandler(handler)
     return True
 
 
