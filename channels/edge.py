@@ -48,14 +48,14 @@ from channels.limits import Limits, Refusal, request_max_bytes
 from channels.message_input import payload_for_rasa
 from channels.never_silent import never_silent, service_unavailable_text
 from channels.private_logs import failure, sender_ref
-from observability import install as install_observability
 from observability import logs, metrics
 from stores.tracker_store import purge_periodically, unwrapped
 
 logger = logging.getLogger(__name__)
 # Metrics of the action-server calls, and JSON logs if LOG_FORMAT=json: every
 # Rasa server that loads our channels gets them (observability/).
-install_observability()
+metrics.instrument_action_calls()
+logs.apply()
 
 ERASE_INTENT = "confirm_erase_conversation"
 ERASE_COMMAND = INTENT_MESSAGE_PREFIX + ERASE_INTENT

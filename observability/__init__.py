@@ -6,16 +6,9 @@
 - ``logs``: ``LOG_FORMAT=json``, one JSON object per log line;
 - ``routes``: how the two routes get onto the app ``rasa run`` builds.
 
-``install()`` runs when the channels are loaded (``channels/edge.py``), that is
-in every Rasa server that reads this project's credentials.yml; the action
-server applies ``logs`` itself (``scripts/action_server.py``).
+The Rasa server turns on the metrics of its action-server calls and JSON logs
+when it loads the channels (``channels/edge.py``), that is in every Rasa server
+that reads this project's credentials.yml; the action server applies ``logs``
+itself (``scripts/action_server.py``). This file imports nothing, so the action
+server's image carries only ``logs`` (docker/actions.Dockerfile).
 """
-from __future__ import annotations
-
-
-def install() -> None:
-    """Time the calls to the action server, and switch to JSON logs if asked (once)."""
-    from observability import logs, metrics
-
-    metrics.instrument_action_calls()
-    logs.apply()
