@@ -23,11 +23,9 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 import pytest
 import requests
@@ -35,7 +33,7 @@ import requests
 from tests.persistence.check_in import CALF_CHECK_IN, run_steps
 from tests.replies import CHECK_IN_OPENER, custom, texts
 from tests.security.helpers import marker
-from tests.servers import CHANNEL_VARIABLES, MODEL, ROOT, free_port
+from tests.servers import CHANNEL_VARIABLES, MODEL, ROOT, OneServer, answers, free_port, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -55,25 +53,6 @@ def parse_metrics(text: str) -> Dict[str, float]:
     return values
 
 
-class Process:
-    def __init__(self, name: str, command: List[str], env: Dict[str, str], log: Path) -> None:
-        self.name, self.command, self.env, self.log = name, command, env, log
-        self.process: Optional[subprocess.Popen] = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=open(self.log, "ab"),
-                                        stderr=subprocess.STDOUT, start_new_session=True)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-
-
 class ContainerLikeServers:
     """The two servers as the images run them, on free ports with their own SQLite file."""
 
@@ -90,11 +69,11 @@ class ContainerLikeServers:
             TF_CPP_MIN_LOG_LEVEL="2", SQLALCHEMY_SILENCE_UBER_WARNING="1",
             READINESS_CACHE_SECONDS="0",
         )
-        self.rasa = Process("rasa", [
+        self.rasa = OneServer("rasa", [
             PYTHON, "-m", "observability.run_rasa", "run", "--model", str(MODEL), "--endpoints", "endpoints.yml",
             "--credentials", "credentials.yml", "--port", str(self.rasa_port), "--interface", "127.0.0.1",
         ], env, workdir / "rasa.log")
-        self.actions = Process("actions", [
+        self.actions = OneServer("actions", [
             PYTHON, "scripts/action_server.py", "--host", "127.0.0.1", "--port", str(self.action_port),
         ], env, workdir / "actions.log")
 
@@ -105,8 +84,8 @@ class ContainerLikeServers:
     def start(self) -> "ContainerLikeServers":
         self.actions.start()
         self.rasa.start()
-        wait_until(lambda: answers(f"http://localhost:{self.action_port}/health"), 120, "the action server")
-        wait_until(lambda: answers(f"{self.base_url}/"), 300, "the Rasa server")
+        self.actions.wait_until_answering(f"http://localhost:{self.action_port}/health", 120)
+        self.rasa.wait_until_answering(f"{self.base_url}/", 300)
         return self
 
     def stop(self) -> None:
@@ -128,21 +107,6 @@ class ContainerLikeServers:
     def ready(self):
         response = requests.get(f"{self.base_url}/health/ready", timeout=10)
         return response.status_code, response.json()
-
-
-def answers(url: str) -> bool:
-    try:
-        return requests.get(url, timeout=2).status_code == 200
-    except requests.RequestException:
-        return False
-
-
-def wait_until(condition, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
