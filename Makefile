@@ -63,7 +63,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml'
                    $(SPACY_MODEL)
 
 .PHONY: help install spacy train validate run run-scale shell actions test test-fast lock clean \
-        web browser telegram-webhook forget purge eval bench profile
+        web browser telegram-webhook forget purge eval bench profile images compose-up compose-down
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -117,6 +117,15 @@ run: $(MODEL) $(STAMPS)/web ## Start the assistant (action server, Rasa server, 
 
 run-scale: $(MODEL) ## Scale-out profile: two Rasa servers + one action server on PostgreSQL and Redis
 	@ENDPOINTS=endpoints.scale.yml scripts/run_scale.sh
+
+images: $(MODEL) ## Build the container images of docker/ (needs a container daemon): IMAGE_TAG=dev
+	@scripts/containers.sh images
+
+compose-up: $(MODEL) $(STAMPS)/web ## Start compose.yaml (nginx, two Rasa servers, actions, PostgreSQL, Redis); MONITORING=1 adds Prometheus and Grafana
+	@scripts/containers.sh up
+
+compose-down: ## Stop the compose stack (its postgres-data volume keeps the conversations)
+	@scripts/containers.sh down
 
 forget: $(STAMPS)/installed ## Erase one person's conversation: make forget SENDER=<sender id>
 	@test -n "$${SENDER:-}" || { echo "usage: make forget SENDER=<sender id> [ENDPOINTS=endpoints.scale.yml]" >&2; exit 1; }

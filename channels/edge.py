@@ -21,9 +21,11 @@ messages to (each message's sender id already scoped, ``channel:<id>``):
 5. ``never_silent``: an apology if nothing could be answered.
 
 ``Edge.install(blueprint)`` adds what belongs to the server once, whichever of
-our channels is on: Sanic's request body limit (1 MB), and the retention purge
+our channels is on: Sanic's request body limit (1 MB), the retention purge
 (every ``RETENTION_PURGE_INTERVAL_SECONDS``, default an hour: conversations
-idle for more than ``RETENTION_DAYS``, default 30).
+idle for more than ``RETENTION_DAYS``, default 30), and JSON logs with
+``LOG_FORMAT=json`` (``observability/logs.py``). Every message is counted and its turn timed here
+(``assistant_messages_total``, ``assistant_turn_seconds``), by channel.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import ipaddress
 import hmac
 import logging
 import os
+import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -45,9 +48,14 @@ from channels.limits import Limits, Refusal, request_max_bytes
 from channels.message_input import payload_for_rasa
 from channels.never_silent import never_silent, service_unavailable_text
 from channels.private_logs import failure, sender_ref
+from observability import logs, metrics
 from stores.tracker_store import purge_periodically, unwrapped
 
 logger = logging.getLogger(__name__)
+# Metrics of the action-server calls, and JSON logs if LOG_FORMAT=json: every
+# Rasa server that loads our channels gets them (observability/).
+metrics.instrument_action_calls()
+logs.apply()
 
 ERASE_INTENT = "confirm_erase_conversation"
 ERASE_COMMAND = INTENT_MESSAGE_PREFIX + ERASE_INTENT
@@ -122,6 +130,14 @@ class Edge:
         answered = never_silent(on_new_message)
 
         async def handle(message: UserMessage) -> Any:
+            started = time.perf_counter()
+            metrics.message_received(self.channel)
+            try:
+                return await checked(message)
+            finally:
+                metrics.turn_finished(self.channel, time.perf_counter() - started)
+
+        async def checked(message: UserMessage) -> Any:
             conversation_id = message.sender_id
             message.output_channel = ToPlatform(message.output_channel, conversation_id)
             if check_limits:
@@ -149,6 +165,7 @@ class Edge:
         return handle
 
     async def _refuse(self, message: UserMessage, refusal: Refusal) -> None:
+        metrics.message_refused(self.channel, refusal.reason)
         logger.info(
             "reason=%s channel=%s sender=%s", refusal.reason, self.channel, sender_ref(message.sender_id)
         )
@@ -158,6 +175,7 @@ class Edge:
     def install(self, blueprint: Blueprint) -> Blueprint:
         """Server-wide settings and tasks (once per server, whichever channel comes first)."""
         blueprint.listener(_limit_request_size, "before_server_start")
+        blueprint.listener(logs.apply_on_start, "before_server_start")
         blueprint.listener(_server_started, "after_server_start")
         return blueprint
 

@@ -14,6 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, Text
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
 from channels.private_logs import failure
+from observability import metrics
 from channels.texts import text as channel_text
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ def never_silent(
         # must not think it was.
         silent_command = (message.text or "").strip().startswith(SILENT_COMMANDS)
         if failed or (counting.sent == 0 and not silent_command):
+            metrics.apologised(message.input_channel or "")
             await counting.inner.send_text_message(message.sender_id, service_unavailable_text())
         return result
 

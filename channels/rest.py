@@ -50,6 +50,7 @@ from channels.message_input import (
     optional_metadata,
 )
 from channels.private_logs import sender_ref
+from observability import metrics
 from stores.tracker_store import raise_tracker_store_errors
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,8 @@ class SafeRestInput(RestInput):
         if refusal is None:
             return None
         logger.info("reason=%s channel=rest sender=%s", refusal.reason, sender_ref(conversation))
+        metrics.message_received(self.name())  # it never reaches the edge's handler
+        metrics.message_refused(self.name(), refusal.reason)
         return rest_refusal(refusal, platform_id(conversation))
 
     async def _extract_sender(self, req: Request) -> Optional[Text]:

@@ -2,6 +2,7 @@
 
 * It listens on ``ACTION_HOST`` (default 127.0.0.1: on a laptop nothing else on the
   network can reach it) and ``ACTION_PORT`` (default 5055).
+* ``LOG_FORMAT=json`` makes every log line one JSON object (``observability/logs.py``).
 * With ``ACTION_SERVER_TOKEN`` set, every call but ``GET /health`` must carry
   ``Authorization: Bearer <token>`` (the Rasa server adds it: addons/rasa_patches.py),
   or gets a 401. Listening beyond loopback without a token is refused at start-up:
@@ -62,6 +63,9 @@ def main(argv=None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("ACTION_PORT") or 5055))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
+    from observability import logs
+
+    logs.apply()  # LOG_FORMAT=json: one JSON object per line (observability/logs.py)
     host, port = args.host, args.port
     token = os.environ.get("ACTION_SERVER_TOKEN") or ""
     if not token and not is_loopback(host):
@@ -70,6 +74,7 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 2
     app = create_app(token)
+    app.register_listener(logs.apply_on_start, "before_server_start")  # Sanic's own loggers
     logging.getLogger(__name__).info("Action server on http://%s:%s (token %s)", host, port,
                                      "required" if token else "not required on loopback")
     app.run(host, port, workers=1, access_log=False)

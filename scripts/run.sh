@@ -33,6 +33,11 @@ done
 export RASA_PORT
 # Slack/Telegram variables: unset means the channel is off.
 source scripts/channel_env.sh
+# LOG_FORMAT=json: every server log line is one JSON object (observability/logs.py);
+# Rasa then starts through observability/run_rasa.py, which is `rasa` with JSON
+# from the first line (the warnings Python prints while importing included).
+rasa_command=(.venv/bin/rasa)
+if [[ ${LOG_FORMAT:-} == json ]]; then rasa_command=(.venv/bin/python -m observability.run_rasa); fi
 # Loopback unless told otherwise: on a laptop nothing else on the network reaches
 # the servers. Beyond loopback the action server needs ACTION_SERVER_TOKEN
 # (scripts/action_server.py refuses to start without it).
@@ -59,7 +64,7 @@ parts=(
   --part "actions:${ACTION_PORT}" --health "http://localhost:${ACTION_PORT}/health" --liveness 15
     -- .venv/bin/python scripts/action_server.py --host "$ACTION_HOST" --port "$ACTION_PORT"
   --part "rasa:${RASA_PORT}" --health "http://localhost:${RASA_PORT}/webhooks/rest/"
-    -- .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS"
+    -- "${rasa_command[@]}" run --model "$MODEL" --endpoints "$ENDPOINTS" --credentials "$CREDENTIALS"
        --port "$RASA_PORT" --interface "$RASA_HOST" --cors "${cors_origins[@]}"
   --part "web:${WEB_PORT}" --health "http://localhost:${WEB_PORT}/"
     -- .venv/bin/python scripts/serve_web.py

@@ -44,6 +44,11 @@ export REDIS_PASSWORD=${REDIS_PASSWORD:-} REDIS_DB=${REDIS_DB:-1}
 export REDIS_KEY_PREFIX=${REDIS_KEY_PREFIX-spasmtwitch}
 # Slack/Telegram variables: unset means the channel is off.
 source scripts/channel_env.sh
+# LOG_FORMAT=json: every server log line is one JSON object (observability/logs.py);
+# Rasa then starts through observability/run_rasa.py, which is `rasa` with JSON
+# from the first line (the warnings Python prints while importing included).
+rasa_command=(.venv/bin/rasa)
+if [[ ${LOG_FORMAT:-} == json ]]; then rasa_command=(.venv/bin/python -m observability.run_rasa); fi
 # Loopback unless told otherwise: on a laptop nothing else on the network reaches
 # the servers. Beyond loopback the action server needs ACTION_SERVER_TOKEN
 # (scripts/action_server.py refuses to start without it).
@@ -77,7 +82,7 @@ parts=(--part "actions:${ACTION_PORT}" --health "http://localhost:${ACTION_PORT}
 for port in "${rasa_ports[@]}"; do
   names+=("rasa:${port}")
   parts+=(--part "rasa:${port}" --health "http://localhost:${port}/webhooks/rest/"
-          -- .venv/bin/rasa run --model "$MODEL" --endpoints "$ENDPOINTS"
+          -- "${rasa_command[@]}" run --model "$MODEL" --endpoints "$ENDPOINTS"
              --credentials "$CREDENTIALS" --port "$port" --interface "$RASA_HOST" --cors "${cors_origins[@]}")
 done
 printf '%s\0' "${parts[@]}" | .venv/bin/python scripts/supervise.py --prefix --parts-from - &

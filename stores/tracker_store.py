@@ -3,7 +3,7 @@
 ``endpoints.yml`` (SQLite) and ``endpoints.scale.yml`` (PostgreSQL) use it as
 ``type: stores.tracker_store.SafeSQLTrackerStore`` with the same settings as
 Rasa's ``type: SQL``; the data is Rasa's own ``events`` table, unchanged.
-Six differences:
+Seven differences:
 
 1. A connection the database dropped (restart, failover, idle timeout,
    ``pg_terminate_backend``) is replaced before it is used
@@ -25,7 +25,9 @@ Six differences:
 5. ``purge(days)`` deletes conversations idle for longer than ``days``; the
    Rasa server runs it every hour (``purge_periodically``, ``RETENTION_DAYS``).
    The SQL is in ``stores/retention.py``, shared with ``make forget``/``purge``.
-6. A SQLite file is private: created 0600 in a folder created 0700 (an
+6. Each saved turn's new events are counted for ``GET /metrics`` (triage
+   replies, fallbacks, check-ins; ``observability/metrics.py``): counts only.
+7. A SQLite file is private: created 0600 in a folder created 0700 (an
    existing folder holding nothing but the database is tightened to 0700), and
    deleted rows are overwritten (``secure_delete``).
 
@@ -58,6 +60,7 @@ from rasa.core.tracker_store import (
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from observability import metrics
 from stores import retention
 
 logger = logging.getLogger(__name__)
@@ -189,7 +192,10 @@ class SafeSQLTrackerStore(SQLTrackerStore):
             logger.info("reason=erased_on_request events=%d", deleted)
             setattr(tracker, STORED_EVENTS, len(tracker.events))
             return
+        stored = getattr(tracker, STORED_EVENTS, None)
         await super().save(tracker)
+        # What the turn did, counted once it is stored (observability/metrics.py).
+        metrics.observe_turn(itertools.islice(tracker.events, stored or 0, None))
         setattr(tracker, STORED_EVENTS, len(tracker.events))
 
     def erase(self, sender_id: Text) -> int:
