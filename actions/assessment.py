@@ -18,10 +18,14 @@ from rasa_sdk.types import DomainDict
 from actions import texts
 from actions.version import version
 from actions.symptom_check import ALL_QUESTIONS, SKIPPED
-from channels.message_output import SUMMARY_PURPOSE
 from triage.assessment import Assessment, assess, canonical_answers
 from triage.corrections import parse_correction
 from triage.turn import answer_reasons
+
+#: marks the clinician summary for the channels (the web page offers copy and print);
+#: channels/message_output.py reads the same value (a test checks they agree). A constant
+#: here, not an import: the action server's image carries no channel code.
+SUMMARY_PURPOSE = "clinician_summary"
 
 
 def answers_from(tracker: Tracker) -> Dict[Text, Any]:

@@ -31,6 +31,8 @@ COPY triage/ triage/
 COPY observability/__init__.py observability/logs.py observability/
 COPY channels/__init__.py channels/private_logs.py channels/session_ids.py channels/
 COPY scripts/action_server.py scripts/action_server.py
+# The clinician summary names the version (actions/version.py).
+COPY VERSION VERSION
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

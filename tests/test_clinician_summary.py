@@ -11,6 +11,8 @@ import pytest
 import yaml
 from rasa_sdk import Tracker
 
+from actions.assessment import SUMMARY_PURPOSE as ACTIONS_SUMMARY_PURPOSE
+from triage.emergency_numbers import GENERAL_ENGLISH
 from actions.assessment import made_at, made_words, summary_lines, time_zone
 from actions.version import VERSION_PATH, version
 from channels.message_output import PAGE_DISCLAIMER_RESPONSES, SUMMARY_PURPOSE, web_class
@@ -127,10 +129,15 @@ def test_the_hidden_greeting_paragraph_is_the_disclaimer_the_page_shows():
         for variation in responses[name]:
             paragraphs = variation["text"].split("\n\n")
             assert len(paragraphs) > 1, "the disclaimer is a paragraph of its own"
-            disclaimer = paragraphs[-1]
+            # as sent when no country is known (the response generator fills the number)
+            disclaimer = paragraphs[-1].replace("{emergency_number}", GENERAL_ENGLISH)
             for fact in ("not a doctor", "diagnose", "emergency number", "911", "999", "112",
                          "trouble breathing", "chest pain"):
                 assert fact in disclaimer, (name, fact)
     for fact in ("Not for emergencies", "not a doctor", "cannot diagnose", "911, 999 or 112",
                  "trouble breathing", "chest pain", "sudden weakness on one side"):
         assert note.count(fact) == 2, f"{fact!r} in both the full and the compact note: {note}"
+
+
+def test_the_action_server_and_the_channels_name_the_summary_alike():
+    assert ACTIONS_SUMMARY_PURPOSE == SUMMARY_PURPOSE

@@ -255,6 +255,26 @@ def test_an_emergency_in_another_language_is_answered_in_it_then_in_english(serv
     assert custom(reply, "triage")["level"] == "emergency"
 
 
+@pytest.mark.parametrize("message, locale, local_numbers, english", [
+    ("no puedo respirar y tengo un espasmo en el cuello", "es-MX", "(911)", "911 (the emergency number in Mexico"),
+    ("je n'arrive pas à respirer", "fr-CH", "(144 / 112)", "144 or 112 (the emergency numbers in Switzerland"),
+    ("ich kann nicht atmen", "de-AT", "(144 / 112)", "144 or 112 (the emergency numbers in Austria"),
+    ("não consigo respirar", "pt-BR", "(192)", "192 (the emergency number in Brazil"),
+    ("non riesco a respirare", "it-IT", "(112 / 118)", "112 or 118 (the emergency numbers in Italy"),
+    ("nie mogę oddychać", "pl-PL", "(112 / 999)", "112 or 999 (the emergency numbers in Poland"),
+])
+def test_an_emergency_in_each_language_names_the_number_of_the_locale(
+        servers, message, locale, local_numbers, english):
+    import requests
+
+    body = {"sender": new_sender(), "message": message, "metadata": {"locale": locale}}
+    reply = requests.post(servers.rest_url, json=body, timeout=60).json()
+    said = [m.get("text") or "" for m in reply]
+    # a locale alone is a weak sign: its numbers first, then the language's usual list
+    assert local_numbers.rstrip(")") + ";" in said[0], said[0]
+    assert any(english in t for t in said[1:]), said
+
+
 def test_a_message_in_another_language_gets_the_language_note_not_please_rephrase(servers):
     reply = texts(servers.send(new_sender(), "tengo calambres en la pierna por la noche"))
     assert "solo puedo responder en inglés" in reply
