@@ -283,9 +283,9 @@ class SafeTelegramInput(TelegramInput):
         metadata = self.get_metadata(request)
         try:
             # on_new_message is never silent, except for a restart (nothing to say).
-            for text in self._texts_for_bot(text):
+            for text_for_bot in self._texts_for_bot(text):
                 await on_new_message(
-                    UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                    UserMessage(text_for_bot, output, sender_id, input_channel=self.name(), metadata=metadata)
                 )
         except Exception as error:  # noqa: BLE001 - a failed reply must still answer Telegram 200
             failure(logger, "telegram_reply_failed", sender_id, error)
