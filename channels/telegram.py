@@ -31,7 +31,7 @@ Differences from Rasa's ``TelegramInput`` (same URL, ``/webhooks/telegram/webhoo
 - the Bot API base URL is configurable (``api_url``), for tests and
   self-hosted Bot API servers;
 - with no token and secret (the variables unset) the channel is off: the
-  server starts, and the webhook answers 503.
+  server starts, and the webhook answers 503 (``channels/base.py``).
 """
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.base import ChannelBase
 from channels.conversation_ids import scoped
-from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
 from channels.private_logs import failure
@@ -152,8 +152,10 @@ class SafeTelegramOutput(TelegramOutput):
         await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
-class SafeTelegramInput(TelegramInput):
+class SafeTelegramInput(ChannelBase, TelegramInput):
     """Rasa's Telegram channel with the changes listed in the module docstring."""
+
+    title = "Telegram"
 
     @classmethod
     def name(cls) -> Text:
@@ -186,7 +188,6 @@ class SafeTelegramInput(TelegramInput):
         self.api_url = api_url
         self.start_payload = start_payload
         self.recent = RecentIds(ttl_seconds=24 * 3600, max_items=20_000)
-        self.edge = Edge("telegram")
         self._output: Optional[SafeTelegramOutput] = None
         self._validate()
 
@@ -229,20 +230,14 @@ class SafeTelegramInput(TelegramInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        telegram_webhook = self.edge.install(Blueprint("telegram_webhook", __name__))
-        answered = self.edge.handler(on_new_message)
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.configured else "not configured"})
+        telegram_webhook = self.webhook_blueprint()
+        answered = self.handler(on_new_message)
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if not self.configured:
-                return response.text(
-                    "Telegram is not configured on this server.",
-                    status=HTTPStatus.SERVICE_UNAVAILABLE,
-                )
+            off = self.refusal_when_off()
+            if off is not None:
+                return off
             if not self._from_telegram(request):
                 return response.text("Forbidden.", status=HTTPStatus.FORBIDDEN)
             update = _update(request.body)
