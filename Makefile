@@ -62,7 +62,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f -name '*.yml'
                    $(wildcard addons/*.py) triage/rules.yml triage/text.py triage/answers.py \
                    $(SPACY_MODEL)
 
-.PHONY: help install spacy train validate run run-scale shell actions test test-fast lock clean \
+.PHONY: help install spacy train validate run run-scale shell actions test test-fast lint lock clean \
         web browser telegram-webhook forget purge eval bench profile images compose-up compose-down
 
 help: ## List the targets
@@ -143,7 +143,10 @@ shell: $(MODEL) ## Chat with the assistant in the terminal (needs one; /stop end
 test-fast: $(STAMPS)/installed $(SPACY_MODEL) $(STAMPS)/web ## Fast tests: pure logic, no trained model
 	@$(BIN)/pytest -m "not slow" -q
 
-test: $(MODEL) $(STAMPS)/web browser ## Everything: data validation, unit tests, story tests, servers end to end
+lint: $(STAMPS)/installed ## Lint the Python code with ruff (rules in pyproject.toml; part of make test)
+	@$(BIN)/ruff check --quiet .
+
+test: $(MODEL) $(STAMPS)/web browser ## Everything: lint, data validation, unit tests, story tests, servers end to end
 	@scripts/test_all.sh
 
 telegram-webhook: $(STAMPS)/installed ## Register the Telegram webhook with its secret (see docs/channels/telegram.md)

@@ -22,8 +22,9 @@ from triage.corrections import parse_correction
 FORM_NAME = "symptom_check_form"
 SKIPPED = "skipped"
 # Asked only when the muscle is near the airway (the article: spasms in the
-# neck or chest can cause difficulty breathing).
-AIRWAY_BODY_PARTS = {"chest", "neck", "throat"}
+# neck or chest can cause difficulty breathing). Normalised body parts: the
+# throat and the nape are stored as "neck" (triage.answers).
+AIRWAY_BODY_PARTS = {"chest", "neck"}
 BASE_QUESTIONS = [
     "body_part",
     "episode_duration",

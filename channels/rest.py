@@ -18,10 +18,9 @@ Differences from Rasa's ``RestInput`` (same URL, ``/webhooks/rest/webhook``):
 - control characters in the text become spaces (PostgreSQL rejects NUL);
 - ``input_channel`` is always "rest": a client cannot claim to be another
   channel;
-- never silent: if nothing could be answered, an apology (``never_silent``);
-  that includes a tracker store that fails: this channel (always on) makes
-  Rasa raise the error instead of answering from a blank conversation
-  (``stores.tracker_store.raise_tracker_store_errors``).
+- never silent: if nothing could be answered, an apology (``never_silent``),
+  a failing tracker store included (``channels/base.py``, shared by every
+  channel of ours).
 
 Example, from another machine::
 
@@ -41,8 +40,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.base import ChannelBase
 from channels.conversation_ids import platform_id, scoped
-from channels.edge import Edge, rest_caller_refusal, rest_refusal
+from channels.edge import rest_caller_refusal, rest_refusal
 from channels.message_input import (
     InvalidInput,
     clean_sender_id,
@@ -51,7 +51,6 @@ from channels.message_input import (
 )
 from channels.private_logs import sender_ref
 from observability import metrics
-from stores.tracker_store import raise_tracker_store_errors
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +75,7 @@ def conversation_id(sender: Any) -> Text:
     return scoped("rest", clean_sender_id(sender))
 
 
-class SafeRestInput(RestInput):
+class SafeRestInput(ChannelBase, RestInput):
     """Rasa's REST channel with the changes listed in the module docstring."""
 
     @classmethod
@@ -90,20 +89,18 @@ class SafeRestInput(RestInput):
 
     def __init__(self, api_token: Text = "") -> None:
         self.api_token = api_token
-        self.edge = Edge(self.name())
 
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        blueprint = super().blueprint(self.edge.handler(on_new_message, check_limits=False))
+        blueprint = super().blueprint(self.handler(on_new_message, check_limits=False))
 
         async def guard(request: Request) -> Optional[HTTPResponse]:
             return await self._guard(request)
 
         # A plain function: Sanic 21.12's Blueprint.middleware drops a bound method.
         blueprint.middleware(guard, "request")
-        blueprint.listener(raise_tracker_store_errors, "after_server_start")
-        return self.edge.install(blueprint)
+        return self.install(blueprint)
 
     async def _guard(self, request: Request) -> Optional[HTTPResponse]:
         """401, 413 or 429 before the message is read (POST /webhook only)."""

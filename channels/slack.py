@@ -30,7 +30,7 @@ Differences from Rasa's ``SlackInput`` (same URL, ``/webhooks/slack/webhook``):
   payload (``{"erase": true}``) is not posted;
 - never silent: if nothing could be answered, an apology (``never_silent``);
 - with no token and signing secret (the variables unset) the channel is off:
-  the server starts, and the webhook answers 503.
+  the server starts, and the webhook answers 503 (``channels/base.py``).
 
 The ids are remembered in this process only; see docs/channels/slack.md for
 running several Rasa servers.
@@ -52,8 +52,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from channels.base import ChannelBase
 from channels.conversation_ids import scoped
-from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
 from channels.private_logs import failure
@@ -160,8 +160,10 @@ def _fallback(sections: List[Dict[Text, Any]]) -> str:
     return "\n\n".join(block["text"]["text"] for block in sections)[:BLOCK_TEXT_LIMIT]
 
 
-class SafeSlackInput(SlackInput):
+class SafeSlackInput(ChannelBase, SlackInput):
     """Rasa's Slack channel with the changes listed in the module docstring."""
+
+    title = "Slack"
 
     @classmethod
     def name(cls) -> Text:
@@ -190,7 +192,6 @@ class SafeSlackInput(SlackInput):
         self.api_url = api_url
         # event ids and (channel, ts) of messages already handled
         self.recent = RecentIds(ttl_seconds=24 * 3600, max_items=20_000)
-        self.edge = Edge("slack")
         super().__init__(*args, **kwargs)
 
     @property
@@ -220,20 +221,14 @@ class SafeSlackInput(SlackInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        on_new_message = self.edge.handler(on_new_message)
-        slack_webhook = self.edge.install(Blueprint("slack_webhook", __name__))
-
-        @slack_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.configured else "not configured"})
+        on_new_message = self.handler(on_new_message)
+        slack_webhook = self.webhook_blueprint()
 
         @slack_webhook.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if not self.configured:
-                return response.text(
-                    "Slack is not configured on this server.",
-                    status=HTTPStatus.SERVICE_UNAVAILABLE,
-                )
+            off = self.refusal_when_off()
+            if off is not None:
+                return off
             if not self.is_request_from_slack_authentic(request):
                 return response.text(
                     "The request is not signed with this app's signing secret, "

@@ -38,7 +38,8 @@ Differences from Rasa's ``SocketIOInput`` (same path, ``/socket.io``):
 - the page's ``customData`` (rasa-webchat sends it with every message, e.g.
   ``{"timezone": "Europe/Paris"}``) is the message's metadata when the
   message has no ``metadata`` of its own;
-- never silent: if nothing could be answered, an apology (``never_silent``).
+- never silent: if nothing could be answered, an apology (``never_silent``),
+  a failing tracker store included (``channels/base.py``).
 """
 from __future__ import annotations
 
@@ -54,8 +55,8 @@ from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
 from rasa.shared.exceptions import InvalidConfigException
 from sanic import Blueprint
 
+from channels.base import ChannelBase
 from channels.conversation_ids import scoped
-from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_text
 from channels.message_output import web_class
 from channels.session_ids import SessionSigner
@@ -118,7 +119,7 @@ class SessionSocketIOOutput(SocketIOOutput):
         await self.sio.emit(self.bot_message_evt, data, room=recipient_id)
 
 
-class SessionSocketIOInput(SocketIOInput):
+class SessionSocketIOInput(ChannelBase, SocketIOInput):
     """Rasa's socket.io channel with the fixes listed in the module docstring."""
 
     @classmethod
@@ -137,7 +138,6 @@ class SessionSocketIOInput(SocketIOInput):
         self._sessions: Dict[Text, Text] = {}
         self.signer = SessionSigner.for_server()
         self.origins = allowed_origins()
-        self.edge = Edge(self.name())
 
     def get_output_channel(self) -> Optional[SessionSocketIOOutput]:
         if self.sio is None:
@@ -147,7 +147,7 @@ class SessionSocketIOInput(SocketIOInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        on_new_message = self.edge.handler(on_new_message)
+        on_new_message = self.handler(on_new_message)
         socketio_webhook = super().blueprint(on_new_message)
         sio = self.sio
         # python-socketio refuses other origins (websocket and polling) with a 400.
@@ -155,7 +155,7 @@ class SessionSocketIOInput(SocketIOInput):
         # Rasa's --cors (Sanic-CORS) adds the CORS headers already; a second
         # Access-Control-Allow-Origin would make browsers refuse the response.
         sio.eio._cors_headers = lambda environ: []
-        self.edge.install(socketio_webhook)
+        self.install(socketio_webhook)
 
         # Registering a handler again for an event replaces the stock one.
         @sio.on("session_request", namespace=self.namespace)

@@ -31,7 +31,7 @@ Differences from Rasa's ``TelegramInput`` (same URL, ``/webhooks/telegram/webhoo
 - the Bot API base URL is configurable (``api_url``), for tests and
   self-hosted Bot API servers;
 - with no token and secret (the variables unset) the channel is off: the
-  server starts, and the webhook answers 503.
+  server starts, and the webhook answers 503 (``channels/base.py``).
 """
 from __future__ import annotations
 
@@ -56,8 +56,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from channels.base import ChannelBase
 from channels.conversation_ids import scoped
-from channels.edge import Edge
 from channels.message_input import InvalidInput, clean_sender_id, clean_text
 from channels.message_output import split_long_text, text_already_says_it
 from channels.private_logs import failure
@@ -166,8 +166,10 @@ class SafeTelegramOutput(TelegramOutput):
         await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
-class SafeTelegramInput(TelegramInput):
+class SafeTelegramInput(ChannelBase, TelegramInput):
     """Rasa's Telegram channel with the changes listed in the module docstring."""
+
+    title = "Telegram"
 
     @classmethod
     def name(cls) -> Text:
@@ -200,7 +202,6 @@ class SafeTelegramInput(TelegramInput):
         self.api_url = api_url
         self.start_payload = start_payload
         self.recent = RecentIds(ttl_seconds=24 * 3600, max_items=20_000)
-        self.edge = Edge("telegram")
         self._output: Optional[SafeTelegramOutput] = None
         self._validate()
 
@@ -243,20 +244,14 @@ class SafeTelegramInput(TelegramInput):
     def blueprint(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Blueprint:
-        telegram_webhook = self.edge.install(Blueprint("telegram_webhook", __name__))
-        answered = self.edge.handler(on_new_message)
-
-        @telegram_webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
-            return response.json({"status": "ok" if self.configured else "not configured"})
+        telegram_webhook = self.webhook_blueprint()
+        answered = self.handler(on_new_message)
 
         @telegram_webhook.route("/webhook", methods=["POST"])
         async def message(request: Request) -> HTTPResponse:
-            if not self.configured:
-                return response.text(
-                    "Telegram is not configured on this server.",
-                    status=HTTPStatus.SERVICE_UNAVAILABLE,
-                )
+            off = self.refusal_when_off()
+            if off is not None:
+                return off
             if not self._from_telegram(request):
                 return response.text("Forbidden.", status=HTTPStatus.FORBIDDEN)
             update = _update(request.body)
@@ -297,9 +292,9 @@ class SafeTelegramInput(TelegramInput):
         metadata = {**(self.get_metadata(request) or {}), **locale_metadata(update)}
         try:
             # on_new_message is never silent, except for a restart (nothing to say).
-            for text in self._texts_for_bot(text):
+            for text_for_bot in self._texts_for_bot(text):
                 await on_new_message(
-                    UserMessage(text, output, sender_id, input_channel=self.name(), metadata=metadata)
+                    UserMessage(text_for_bot, output, sender_id, input_channel=self.name(), metadata=metadata)
                 )
         except Exception as error:  # noqa: BLE001 - a failed reply must still answer Telegram 200
             failure(logger, "telegram_reply_failed", sender_id, error)

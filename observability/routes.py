@@ -73,6 +73,9 @@ class ServerRoutes(InputChannel):
     Listed in credentials.yml as ``observability.routes.ServerRoutes:``.
     """
 
+    #: no messages come in here, so none of the channel base's message handling applies
+    handles_messages = False
+
     @classmethod
     def name(cls) -> Text:
         return "server_routes"

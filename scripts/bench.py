@@ -19,12 +19,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port  # noqa: E402
+from devtools.servers import AssistantServers, ServerGroup, free_port  # noqa: E402
 
 # Rasa's starter ("moodbot") conversations, in its own words.
 STARTER_CONVERSATION = ["hello", "I am sad", "yes", "that helped, thanks", "bye"]
@@ -139,56 +136,30 @@ def peak_rss_mb(pid: int) -> Optional[float]:
     return None
 
 
-def rasa_server_pid(parent: int) -> Optional[int]:
-    """The `rasa run` (not `rasa run actions`) process under ``parent``."""
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if "rasa run" in cmd and "actions" not in cmd and os.getpgid(int(proc.name)) == parent:
-            return int(proc.name)
-    return None
+class StarterBot(ServerGroup):
+    """``rasa run`` of the starter bot's model, in its own folder, on ``port``."""
 
+    def __init__(self, model: Path, folder: Path, port: int, log_path: Path) -> None:
+        super().__init__()
+        self.model, self.cwd, self.port, self.log_path = model, folder, port, log_path
 
-class Server:
-    def __init__(self, command: List[str], cwd: Path, env: Dict[str, str], port: int, log: Path) -> None:
-        self.port = port
-        self.started = time.perf_counter()
-        self.log = open(log, "ab")
-        self.process = subprocess.Popen(command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+    def command(self) -> List[str]:
+        return [str(VENV_BIN / "rasa"), "run", "--model", str(self.model), "--port", str(self.port)]
+
+    def environment(self) -> Dict[str, str]:
+        return base_env()
 
     @property
-    def url(self) -> str:
+    def rest_url(self) -> str:
         return f"http://localhost:{self.port}/webhooks/rest/webhook"
 
-    async def first_answer(self, message: str, timeout: float = 300) -> float:
-        deadline = time.perf_counter() + timeout
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            while time.perf_counter() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError("server exited during start-up")
-                try:
-                    async with session.post(self.url, json={"sender": "bench-warmup", "message": message}) as response:
-                        if response.status == 200 and await response.json():
-                            return time.perf_counter() - self.started
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.5)
-        raise RuntimeError("no answer before the timeout")
 
-    def stop(self) -> Optional[float]:
-        pid = rasa_server_pid(self.process.pid)
-        rss = peak_rss_mb(pid) if pid else None
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.log.close()
-        return rss
+def stop_and_peak_rss(server: ServerGroup) -> Optional[float]:
+    """Stop ``server``; the Rasa server's peak RSS (MB) measured just before."""
+    pid = server.rasa_server_pid() if server.process else None
+    rss = peak_rss_mb(pid) if pid else None
+    server.stop()
+    return rss
 
 
 def base_env() -> Dict[str, str]:
@@ -197,10 +168,14 @@ def base_env() -> Dict[str, str]:
     return env
 
 
-async def measure(bot: BotFigures, server: Server, conversations: List[List[str]], args: argparse.Namespace) -> None:
-    bot.start_to_first_answer = await server.first_answer(conversations[0][0])
-    bot.sequential = await drive(server.url, 1, conversations, args.sequential_messages, f"{bot.name}: 1 user")
-    bot.concurrent = await drive(server.url, args.users, conversations, args.messages, f"{bot.name}: {args.users} users")
+def measure(bot: BotFigures, server: ServerGroup, conversations: List[List[str]], args: argparse.Namespace) -> None:
+    """Launch ``server`` (it has a ``rest_url``), time its first answer, then drive it."""
+    server.launch()
+    bot.start_to_first_answer = server.seconds_to_first_answer(server.rest_url, conversations[0][0])
+    bot.sequential = asyncio.run(
+        drive(server.rest_url, 1, conversations, args.sequential_messages, f"{bot.name}: 1 user"))
+    bot.concurrent = asyncio.run(
+        drive(server.rest_url, args.users, conversations, args.messages, f"{bot.name}: {args.users} users"))
 
 
 def bench_starter(args: argparse.Namespace, workdir: Path) -> BotFigures:
@@ -214,13 +189,11 @@ def bench_starter(args: argparse.Namespace, workdir: Path) -> BotFigures:
     bot.train_seconds = time.perf_counter() - started
     model = max((starter_dir / "models").glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
     bot.model_mb = model.stat().st_size / 1e6
-    port = free_port()
-    server = Server([str(VENV_BIN / "rasa"), "run", "--model", str(model), "--port", str(port)],
-                    starter_dir, base_env(), port, workdir / "starter.log")
+    server = StarterBot(model, starter_dir, free_port(), workdir / "starter.log")
     try:
-        asyncio.run(measure(bot, server, [STARTER_CONVERSATION], args))
+        measure(bot, server, [STARTER_CONVERSATION], args)
     finally:
-        bot.peak_rss_mb = server.stop()
+        bot.peak_rss_mb = stop_and_peak_rss(server)
     return bot
 
 
@@ -234,19 +207,20 @@ def bench_ours(args: argparse.Namespace, workdir: Path) -> BotFigures:
         bot.train_seconds = time.perf_counter() - started
         model = workdir / "bench.tar.gz"  # serve what was just trained from the same inputs
     bot.model_mb = model.stat().st_size / 1e6
-    port, action_port = free_port(), free_port()
-    env = base_env()
-    env.update(RASA_PORT=str(port), ACTION_PORT=str(action_port), WEB_PORT=str(free_port()),
-               ACTION_SERVER_URL=f"http://localhost:{action_port}/webhook",
-               TRACKER_SQLITE_PATH=str(workdir / "bench.db"), MODEL=str(model),
-               # a benchmark user sends faster than a person: no per-conversation limit
-               RATE_LIMIT_MESSAGES="1000000")
-    server = Server([str(ROOT / "scripts" / "run.sh")], ROOT, env, port, workdir / "ours.log")
+    server = ours_servers(workdir, model)
     try:
-        asyncio.run(measure(bot, server, OUR_CONVERSATIONS, args))
+        measure(bot, server, OUR_CONVERSATIONS, args)
     finally:
-        bot.peak_rss_mb = server.stop()
+        bot.peak_rss_mb = stop_and_peak_rss(server)
     return bot
+
+
+def ours_servers(workdir: Path, model: Path) -> AssistantServers:
+    """`make run`'s servers on free ports, with a SQLite file in ``workdir``."""
+    ours = workdir / "ours"
+    ours.mkdir(exist_ok=True)
+    # A benchmark user sends faster than a person: no per-conversation limit.
+    return AssistantServers(ours, env={"MODEL": str(model), "RATE_LIMIT_MESSAGES": "1000000"})
 
 
 def fmt(value: Optional[float], unit: str = "", digits: int = 2) -> str:

@@ -35,15 +35,7 @@ from typing import Dict, List, Tuple
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from bench import (  # noqa: E402
-    OUR_CONVERSATIONS,
-    VENV_BIN,
-    Server,
-    base_env,
-    drive,
-    rasa_server_pid,
-)
-from tests.servers import free_port  # noqa: E402
+from bench import OUR_CONVERSATIONS, VENV_BIN, drive, ours_servers  # noqa: E402
 
 # Stages of a message: (label, regular expression for a frame). A sample
 # counts for every stage whose frame appears in its stack, so the shares of
@@ -125,16 +117,10 @@ def main() -> int:
         return 1
     args.out.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="profile-"))
-    port, action_port, web_port = free_port(), free_port(), free_port()
-    env = base_env()
-    env.update(RASA_PORT=str(port), ACTION_PORT=str(action_port), WEB_PORT=str(web_port),
-               ACTION_SERVER_URL=f"http://localhost:{action_port}/webhook",
-               TRACKER_SQLITE_PATH=str(workdir / "profile.db"),
-               RATE_LIMIT_MESSAGES="1000000")  # load faster than a person types
-    server = Server([str(ROOT / "scripts" / "run.sh")], ROOT, env, port, workdir / "servers.log")
+    server = ours_servers(workdir, ROOT / "models" / "assistant.tar.gz")
     try:
-        asyncio.run(server.first_answer(OUR_CONVERSATIONS[0][0]))
-        pid = rasa_server_pid(server.process.pid)
+        server.launch().seconds_to_first_answer(server.rest_url, OUR_CONVERSATIONS[0][0])
+        pid = server.rasa_server_pid()
         if pid is None:
             raise RuntimeError("could not find the Rasa server process")
         stacks = args.out / "stacks.txt"
@@ -142,7 +128,7 @@ def main() -> int:
                                     "--format", "raw", "--output", str(stacks), "--nonblocking"],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         time.sleep(1)  # py-spy attaches
-        load = asyncio.run(drive(server.url, args.users, OUR_CONVERSATIONS, args.messages, "profiling"))
+        load = asyncio.run(drive(server.rest_url, args.users, OUR_CONVERSATIONS, args.messages, "profiling"))
         sampler.send_signal(2)  # SIGINT: py-spy writes its output and exits
         _, err = sampler.communicate(timeout=60)
         if sampler.returncode not in (0, None) and not stacks.exists():

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make test`: data validation, every pytest test, the test stories. All three run
+# `make test`: lint, data validation, every pytest test, the test stories. All four run
 # even when one fails, and their verdicts are printed last, so the last thing on the
 # screen says what failed. Full logs: results/test/.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p results/test
+
+make --no-print-directory lint 2>&1 | tee results/test/lint.log
+lint_rc=${PIPESTATUS[0]}
 
 make --no-print-directory validate 2>&1 | tee results/test/validate.log
 validate_rc=${PIPESTATUS[0]}
@@ -22,9 +25,10 @@ story_line=$(grep -E 'story tests:|Failed stories|correct' results/test/stories.
 
 echo
 echo "==================== make test ===================="
+echo "lint (ruff)     : $(verdict "$lint_rc")"
 echo "data validation : $(verdict "$validate_rc")"
 echo "test stories    : $(verdict "$stories_rc")  ${story_line}"
 echo "pytest          : $(verdict "$pytest_rc")"
 echo "${pytest_line}"
 # pytest exit 5 means no test ran: that is a failure here too.
-[ "$validate_rc" -eq 0 ] && [ "$pytest_rc" -eq 0 ] && [ "$stories_rc" -eq 0 ]
+[ "$lint_rc" -eq 0 ] && [ "$validate_rc" -eq 0 ] && [ "$pytest_rc" -eq 0 ] && [ "$stories_rc" -eq 0 ]

@@ -17,7 +17,8 @@ Seven differences:
    that ignore what they said, and that turn is lost when the database is back.
    ``raise_tracker_store_errors`` makes the wrapper re-raise, so the channel
    sends its apology (``channels/never_silent.py``) and nothing half-done is
-   stored. The REST channel installs it (``channels/rest.py``).
+   stored. Every channel of ours installs it (``channels/base.py``), so it
+   holds whichever channels credentials.yml lists.
 4. A turn in which the bot sent the erase payload (``{"erase": true}``, the
    response ``utter_conversation_erased``) is not saved: the whole
    conversation is deleted instead (``erase``), inside the conversation's

@@ -524,7 +524,20 @@ def make_test_resolves_without_running_itself(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout
     assert "scripts/test_all.sh" in result.stdout, result.stdout
     script = (ROOT / "scripts" / "test_all.sh").read_text()
-    assert "pytest" in script and "test_stories.sh" in script and "validate" in script
+    assert "pytest" in script and "test_stories.sh" in script and "validate" in script and "lint" in script
+
+
+def lint_passes_and_catches_an_unused_import(tmp_path: Path) -> None:
+    result = run_make("lint", timeout=120)
+    assert result.returncode == 0, tail(result.stdout)
+    # The same rules on a file with an unused import and a mutable default: both reported.
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n\n\ndef f(items=[]):\n    return items\n")
+    found = subprocess.run([str(ROOT / ".venv" / "bin" / "ruff"), "check", "--no-cache",
+                            "--config", str(ROOT / "pyproject.toml"), str(bad)],
+                           capture_output=True, text=True, timeout=60)
+    assert found.returncode == 1, found.stdout + found.stderr
+    assert "F401" in found.stdout and "B006" in found.stdout, found.stdout
 
 
 def train_is_planned_with_onednn_off(tmp_path: Path) -> None:
@@ -602,6 +615,7 @@ QUICK_FORMS: Dict[str, List[Callable[[Path], None]]] = {
     "test": [make_test_resolves_without_running_itself],
     "train": [train_is_planned_with_onednn_off],
     "test-fast": [fast_tests_run_one_small_test],
+    "lint": [lint_passes_and_catches_an_unused_import],
     "web": [web_is_installed],
     "telegram-webhook": [telegram_webhook_against_fake_api],
     "images": [container_target_without_a_daemon("images")],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from addons.medicine_question import is_dose_question
-from addons.response_generator import CHECK_IN_BUTTON, faq_topics, nearest_topic_buttons
+from addons.response_generator import faq_topics, nearest_topic_buttons
 
 ROOT = Path(__file__).resolve().parent.parent
 TOPICS_IN_TRAINING = sorted(set(re.findall(r"faq/([a-z_]+)", (ROOT / "data/nlu/faq.yml").read_text())))

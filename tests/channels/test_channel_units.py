@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 import time
-from pathlib import Path
 from types import SimpleNamespace
 from unittest import mock
 
@@ -322,3 +321,37 @@ def test_web_server_serves_the_page_and_the_widget_only(web_server):
     for hidden in ("/../credentials.yml", "/%2e%2e/credentials.yml", "/node_modules/react/package.json",
                    "/vendor/../package.json", "/../.env.example"):
         assert requests.get(web_server + hidden, timeout=5).status_code == 404, hidden
+
+
+# --- The channel base (channels/base.py), shared by every channel in credentials.yml
+
+
+def _channels_in_credentials():
+    import yaml
+    from rasa.shared.utils.common import class_from_module_path
+
+    classes = [class_from_module_path(path) for path in yaml.safe_load((ROOT / "credentials.yml").read_text())]
+    # the routes entry (observability/routes.py) receives no messages
+    return [cls for cls in classes if getattr(cls, "handles_messages", True)]
+
+
+def _listeners(blueprint):
+    return {(future.listener, future.event) for future in blueprint._future_listeners}
+
+
+@pytest.mark.parametrize("channel_class", _channels_in_credentials(), ids=lambda cls: cls.__name__)
+def test_every_channel_makes_tracker_store_errors_raise_whichever_are_configured(channel_class):
+    """Without it Rasa answers from a blank conversation when the database fails;
+    every channel installs it, so credentials.yml need not include REST."""
+    from channels.base import ChannelBase
+    from stores.tracker_store import raise_tracker_store_errors
+
+    assert issubclass(channel_class, ChannelBase)
+    channel = channel_class.from_credentials({})  # Slack and Telegram: off
+
+    async def on_new_message(message):  # never called here
+        raise AssertionError(message)
+
+    blueprint = channel.blueprint(on_new_message)
+    assert (raise_tracker_store_errors, "after_server_start") in _listeners(blueprint)
+    assert any(route.uri == "/" and "GET" in route.methods for route in blueprint._future_routes), "health route"

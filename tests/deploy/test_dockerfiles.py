@@ -21,7 +21,7 @@ from tests.deploy.dockerfiles import DOCKERFILES, ROOT, Stage, ignored, parse
 PROJECT_PACKAGES = {"actions", "addons", "channels", "observability", "stores", "triage"}
 # Built by `make spacy` and `make train`, not in git: the Rasa image copies them.
 BUILT = ("models/assistant.tar.gz", "models/spacy_pipeline/")
-TEST_TOOLS = {"pytest", "pytest-timeout", "requests", "playwright", "py-spy"}
+TEST_TOOLS = {"pytest", "pytest-timeout", "requests", "playwright", "py-spy", "ruff"}
 SECRET = re.compile(r"TOKEN|SECRET|PASSWORD|PASSWD|API_KEY", re.IGNORECASE)
 
 
@@ -50,7 +50,7 @@ def requirement_names(path: Path) -> List[str]:
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-"):
-            names.append(re.split(r"[\[=<>~! ]", line, 1)[0].lower().replace("_", "-"))
+            names.append(re.split(r"[\[=<>~! ]", line, maxsplit=1)[0].lower().replace("_", "-"))
     return names
 
 

@@ -1,6 +1,6 @@
 """make run listens on loopback only; the action server answers only calls with its token.
 
-Real servers: scripts/run.sh on free ports (tests/servers.py), and the action server
+Real servers: scripts/run.sh on free ports (devtools/servers.py), and the action server
 launcher (scripts/action_server.py) on its own.
 """
 from __future__ import annotations

@@ -10,7 +10,6 @@ restarting the server would not bring its database back.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Dict, Tuple
 
 import pytest

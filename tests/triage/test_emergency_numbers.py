@@ -7,7 +7,6 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 from triage import emergency_numbers as numbers
 from triage.emergency_numbers import Choice
@@ -123,7 +122,6 @@ def _tracker(domain, turns, slots):
 
 def test_numbers_are_filled_after_the_agent_swaps_in_a_models_responses(monkeypatch):
     """Rasa's Agent builds the generator with no domain and sets .responses when a model loads."""
-    from rasa.shared.core.domain import Domain
 
     from addons.response_generator import TypedSlotResponseGenerator
 
