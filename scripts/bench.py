@@ -223,6 +223,49 @@ def ours_servers(workdir: Path, model: Path) -> AssistantServers:
     return AssistantServers(ours, env={"MODEL": str(model), "RATE_LIMIT_MESSAGES": "1000000"})
 
 
+#: messages for the per-message cost of the detectors: English, the emergency net's
+#: languages, and a long one (the detectors' cost grows with the text, not the conversation)
+DETECTOR_MESSAGES = [
+    "What is the difference between a spasm and a twitch?",
+    "my eyelid keeps twitching when I'm tired",
+    "I can't breathe and my neck is cramping",
+    "no puedo respirar y tengo un espasmo en el cuello",
+    "ich kann nicht atmen, mein Nacken verkrampft",
+    "tengo calambres en la pierna por la noche",
+    "nie mogę oddychać",
+    "I get painful cramps in my calf at night. " * 40,
+]
+
+
+def detector_costs(repeats: int) -> List[tuple]:
+    """(what, median ms per message, slowest ms) for the in-process detectors that run on
+    every message: language identification and warning-sign detection."""
+    import statistics
+
+    from triage.language import language_of
+    from triage.red_flags import detect_text
+
+    rows = []
+    for name, run in (("language identification (py3langid)", language_of),
+                      ("warning-sign detection (patterns)", detect_text)):
+        for text in DETECTOR_MESSAGES:
+            run(text)  # load models and caches first
+        timings = []
+        for _ in range(repeats):
+            for text in DETECTOR_MESSAGES:
+                started = time.perf_counter()
+                run(text)
+                timings.append((time.perf_counter() - started) * 1000)
+        rows.append((name, statistics.median(timings), max(timings)))
+    return rows
+
+
+def detector_table(rows: List[tuple]) -> str:
+    lines = ["| per message, in process | median (ms) | slowest (ms) |", "|---|---|---|"]
+    lines += [f"| {name} | {median:.2f} | {slowest:.2f} |" for name, median, slowest in rows]
+    return "\n".join(lines)
+
+
 def fmt(value: Optional[float], unit: str = "", digits: int = 2) -> str:
     if value is None or value != value:
         return "n/a"
@@ -367,6 +410,10 @@ def main() -> int:
         f"{args.users} concurrent users x {args.messages} messages over the REST webhook.",
         "",
         table(bots, args),
+        "",
+        f"Detectors ({len(DETECTOR_MESSAGES)} messages x {3 if args.quick else 50}):",
+        "",
+        detector_table(detector_costs(3 if args.quick else 50)),
         "",
     ])
     print(report)

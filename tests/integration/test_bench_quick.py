@@ -23,3 +23,8 @@ def test_quick_benchmark_runs_and_reports(tmp_path):
     errors_row = next(line for line in report.splitlines() if line.startswith("| errors |"))
     assert errors_row == "| errors | 0 |"
     assert "| empty replies | 0 |" in report.splitlines()
+    # the detectors' cost per message is measured, not assumed
+    language = next(line for line in report.splitlines() if line.startswith("| language identification"))
+    median = float(language.split("|")[2])
+    assert 0 < median < 1000, language
+    assert any(line.startswith("| warning-sign detection") for line in report.splitlines())
