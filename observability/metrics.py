@@ -32,6 +32,7 @@ import logging
 import time
 from typing import Any, Dict, Iterable, Mapping, Tuple
 
+from prometheus_client import CONTENT_TYPE_LATEST  # noqa: F401  (re-exported: routes.py answers /metrics with it)
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
 logger = logging.getLogger(__name__)
